@@ -1,0 +1,88 @@
+/*
+ * module.c -- luaopen_nsrun: the C functions as "nsrun.core", lua/'s files
+ * preloaded, and lua/nsrun.lua run to make the module.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "embedded.h"
+#include "nsrun.h"
+
+#ifndef NSRUN_VERSION
+#define NSRUN_VERSION "0"
+#endif
+
+int nsrun_result(lua_State *L, int err, const nsr_error *e)
+{
+	if (err >= 0) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	lua_pushnil(L);
+	lua_pushstring(L, e->msg[0] ? e->msg : strerror(-err));
+	lua_pushinteger(L, -err);
+	return 3;
+}
+
+/* now() -> seconds on the monotonic clock, for the time of each phase */
+static int l_now(lua_State *L)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	lua_pushnumber(L, (lua_Number)ts.tv_sec + ts.tv_nsec / 1e9);
+	return 1;
+}
+
+static int load_embedded(lua_State *L)
+{
+	const struct nsrun_embedded *m = lua_touserdata(L, lua_upvalueindex(1));
+
+	if (luaL_loadbuffer(L, m->code, m->size, m->chunkname) != LUA_OK)
+		return lua_error(L);
+	lua_pushstring(L, m->module);
+	lua_call(L, 1, 1);
+	return 1;
+}
+
+void nsrun_preload(lua_State *L)
+{
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+	for (const struct nsrun_embedded *m = nsrun_embedded; m->module; m++) {
+		if (!strcmp(m->module, "nsrun"))
+			continue;	/* that one is luaopen_nsrun itself */
+		lua_pushlightuserdata(L, (void *)m);
+		lua_pushcclosure(L, load_embedded, 1);
+		lua_setfield(L, -2, m->module);
+	}
+	lua_pop(L, 1);
+}
+
+int luaopen_nsrun(lua_State *L)
+{
+	const struct nsrun_embedded *m;
+
+	nsrun_preload(L);
+	lua_newtable(L);	/* nsrun.core */
+	nsrun_open_netns(L);
+	nsrun_open_proc(L);
+	nsrun_open_lab(L);
+	lua_pushcfunction(L, l_now);
+	lua_setfield(L, -2, "now");
+	lua_pushliteral(L, NSRUN_VERSION);
+	lua_setfield(L, -2, "version");
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "nsrun.core");
+	lua_pop(L, 2);
+	for (m = nsrun_embedded; m->module && strcmp(m->module, "nsrun"); m++)
+		;
+	if (!m->module)
+		return luaL_error(L, "nsrun: lua/nsrun.lua was not built in");
+	if (luaL_loadbuffer(L, m->code, m->size, m->chunkname) != LUA_OK)
+		return lua_error(L);
+	lua_pushliteral(L, "nsrun");
+	lua_call(L, 1, 1);
+	return 1;
+}

@@ -1,0 +1,379 @@
+/*
+ * netns.c -- the namespace object: links, addresses, routes, sysctls.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "link.h"
+#include "nsrun.h"
+#include "route.h"
+#include "sysctl.h"
+
+typedef struct nsbox {
+	nsr_ns *ns;
+} nsbox;
+
+nsr_ns *nsrun_checkns(lua_State *L, int i)
+{
+	nsbox *b = luaL_checkudata(L, i, NSRUN_NS_MT);
+
+	if (!b->ns)
+		luaL_argerror(L, i, "namespace handle is closed");
+	return b->ns;
+}
+
+/* Box first, then create: a Lua error can never strand the handle. */
+static nsbox *newbox(lua_State *L)
+{
+	nsbox *b = lua_newuserdatauv(L, sizeof *b, 0);
+
+	b->ns = NULL;
+	luaL_setmetatable(L, NSRUN_NS_MT);
+	return b;
+}
+
+static int boxed(lua_State *L, nsbox *b, int err, nsr_error *e)
+{
+	if (err < 0)
+		return nsrun_result(L, err, e);
+	(void)b;
+	return 1;	/* the box */
+}
+
+static int l_create(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	nsr_error e = { 0 };
+	nsbox *b = newbox(L);
+
+	return boxed(L, b, nsr_ns_create(name, &b->ns, &e), &e);
+}
+
+static int l_attach(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	lua_Integer pid = luaL_checkinteger(L, 2);
+	nsr_error e = { 0 };
+	nsbox *b = newbox(L);
+
+	return boxed(L, b, nsr_ns_attach(name, (pid_t)pid, &b->ns, &e), &e);
+}
+
+static int l_open(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	nsr_error e = { 0 };
+	nsbox *b = newbox(L);
+
+	return boxed(L, b, nsr_ns_open(name, &b->ns, &e), &e);
+}
+
+static int l_root(lua_State *L)
+{
+	nsr_error e = { 0 };
+	nsbox *b = newbox(L);
+
+	return boxed(L, b, nsr_ns_open_root(&b->ns, &e), &e);
+}
+
+static int l_delete(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, nsr_ns_delete(name, lua_toboolean(L, 2), &e), &e);
+}
+
+static int l_exists(lua_State *L)
+{
+	lua_pushboolean(L, nsr_ns_exists(luaL_checkstring(L, 1)));
+	return 1;
+}
+
+static int push_reason(lua_State *L, const char *why)
+{
+	if (why)
+		lua_pushstring(L, why);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+static int l_ifname_invalid(lua_State *L)
+{
+	return push_reason(L, nsr_ifname_invalid(luaL_checkstring(L, 1)));
+}
+
+static int l_name_invalid(lua_State *L)
+{
+	return push_reason(L, nsr_name_invalid(luaL_checkstring(L, 1)));
+}
+
+/* prefix("192.0.2.1/24") -> { family = 4, bytes = "\192\0\2\1", len = 24,
+ * has_len = true }, or nil, reason. */
+static int l_prefix(lua_State *L)
+{
+	const char *s = luaL_checkstring(L, 1), *why;
+	nsr_prefix p;
+
+	if (nsr_prefix_parse(s, 0, &p, &why) < 0) {
+		lua_pushnil(L);
+		lua_pushstring(L, why);
+		return 2;
+	}
+	lua_createtable(L, 0, 4);
+	lua_pushinteger(L, p.family == AF_INET ? 4 : 6);
+	lua_setfield(L, -2, "family");
+	lua_pushlstring(L, (const char *)p.addr, p.family == AF_INET ? 4 : 16);
+	lua_setfield(L, -2, "bytes");
+	lua_pushinteger(L, p.len);
+	lua_setfield(L, -2, "len");
+	lua_pushboolean(L, p.has_len);
+	lua_setfield(L, -2, "has_len");
+	return 1;
+}
+
+/* ntop(bytes, len) -> "192.0.2.0/24" (or the bare address without len). */
+static int l_ntop(lua_State *L)
+{
+	size_t n;
+	const char *bytes = luaL_checklstring(L, 1, &n);
+	char buf[INET6_ADDRSTRLEN];
+
+	luaL_argcheck(L, n == 4 || n == 16, 1, "4 or 16 bytes");
+	inet_ntop(n == 4 ? AF_INET : AF_INET6, bytes, buf, sizeof buf);
+	if (lua_isnoneornil(L, 2))
+		lua_pushstring(L, buf);
+	else
+		lua_pushfstring(L, "%s/%d", buf, (int)luaL_checkinteger(L, 2));
+	return 1;
+}
+
+static int m_name(lua_State *L)
+{
+	lua_pushstring(L, nsrun_checkns(L, 1)->name);
+	return 1;
+}
+
+static int m_veth(lua_State *L)
+{
+	nsr_ns *a = nsrun_checkns(L, 1), *b;
+	const char *ifa = luaL_checkstring(L, 2), *ifb;
+	nsr_error e = { 0 };
+
+	b = nsrun_checkns(L, 3);
+	ifb = luaL_checkstring(L, 4);
+	return nsrun_result(L, nsr_veth_add(a, ifa, b, ifb, &e), &e);
+}
+
+static int m_bridge(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, nsr_bridge_add(ns, luaL_checkstring(L, 2), &e), &e);
+}
+
+static const char *optfield(lua_State *L, int t, const char *k)
+{
+	const char *s;
+
+	lua_getfield(L, t, k);
+	s = lua_isnil(L, -1) ? NULL : lua_tostring(L, -1);
+	if (!s && !lua_isnil(L, -1))
+		luaL_error(L, "field '%s' must be a string", k);
+	lua_pop(L, 1);	/* the table still holds the string */
+	return s;
+}
+
+/* ns:set(ifname, { up = bool, mtu = n, mac = "..", master = "br" | false,
+ * name = "new" }) */
+static int m_set(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+	nsr_link_change c = NSR_LINK_NOCHANGE;
+	nsr_error e = { 0 };
+
+	luaL_checktype(L, 3, LUA_TTABLE);
+	if (lua_getfield(L, 3, "up") != LUA_TNIL)
+		c.up = lua_toboolean(L, -1);
+	if (lua_getfield(L, 3, "mtu") != LUA_TNIL) {
+		lua_Integer mtu = luaL_checkinteger(L, -1);
+
+		luaL_argcheck(L, mtu >= 68 && mtu <= 65535, 3, "mtu is not 68..65535");
+		c.mtu = (int)mtu;
+	}
+	if (lua_getfield(L, 3, "master") == LUA_TBOOLEAN) {
+		luaL_argcheck(L, !lua_toboolean(L, -1), 3, "master = false or a name");
+		c.master = "";
+	}
+	lua_pop(L, 3);
+	if (!c.master)
+		c.master = optfield(L, 3, "master");
+	c.mac = optfield(L, 3, "mac");
+	c.rename = optfield(L, 3, "name");
+	return nsrun_result(L, nsr_link_set(ns, ifname, &c, &e), &e);
+}
+
+static int m_del(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, nsr_link_del(ns, luaL_checkstring(L, 2),
+					    lua_toboolean(L, 3), &e), &e);
+}
+
+static int m_ifindex(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+	int i = nsr_ifindex(ns, luaL_checkstring(L, 2), &e);
+
+	if (i < 0)
+		return nsrun_result(L, i, &e);
+	lua_pushinteger(L, i);
+	return 1;
+}
+
+static int m_addr(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *ifname = luaL_checkstring(L, 2), *cidr = luaL_checkstring(L, 3);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, lua_toboolean(L, 4) ? nsr_addr_del(ns, ifname, cidr, &e)
+						  : nsr_addr_add(ns, ifname, cidr, &e), &e);
+}
+
+/* ns:route(dst, { {via=, dev=, weight=}, ... }, { metric=, replace= }) */
+static int m_route(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_route r = { .dst = luaL_checkstring(L, 2) };
+	nsr_nexthop *nh;
+	nsr_error e = { 0 };
+	int n;
+
+	luaL_checktype(L, 3, LUA_TTABLE);
+	n = (int)luaL_len(L, 3);
+	luaL_argcheck(L, n >= 1 && n <= 256, 3, "1..256 next hops");
+	nh = lua_newuserdatauv(L, n * sizeof *nh, 0);	/* freed by the GC */
+	for (int i = 0; i < n; i++) {
+		lua_geti(L, 3, i + 1);
+		luaL_argcheck(L, lua_istable(L, -1), 3, "next hops are tables");
+		nh[i].via = optfield(L, -1, "via");
+		nh[i].dev = optfield(L, -1, "dev");
+		lua_getfield(L, -1, "weight");
+		nh[i].weight = (int)luaL_optinteger(L, -1, 0);
+		lua_pop(L, 2);
+	}
+	r.nh = nh;
+	r.nnh = n;
+	if (lua_istable(L, 4)) {
+		lua_getfield(L, 4, "metric");
+		r.metric = (int)luaL_optinteger(L, -1, 0);
+		lua_getfield(L, 4, "replace");
+		r.replace = lua_toboolean(L, -1);
+		lua_pop(L, 2);
+	}
+	return nsrun_result(L, nsr_route_add(ns, &r, &e), &e);
+}
+
+static int m_route_del(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, nsr_route_del(ns, luaL_checkstring(L, 2), &e), &e);
+}
+
+/* ns:sysctl(key) -> value; ns:sysctl(key, value) -> true */
+static int m_sysctl(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *key = luaL_checkstring(L, 2);
+	nsr_error e = { 0 };
+	char buf[4096];
+	int err;
+
+	if (!lua_isnoneornil(L, 3))
+		return nsrun_result(L, nsr_sysctl_set(ns, key, luaL_checkstring(L, 3), &e), &e);
+	if ((err = nsr_sysctl_get(ns, key, buf, sizeof buf, &e)) < 0)
+		return nsrun_result(L, err, &e);
+	lua_pushstring(L, buf);
+	return 1;
+}
+
+static int m_close(lua_State *L)
+{
+	nsbox *b = luaL_checkudata(L, 1, NSRUN_NS_MT);
+
+	nsr_ns_close(b->ns);
+	b->ns = NULL;
+	return 0;
+}
+
+static int m_tostring(lua_State *L)
+{
+	nsbox *b = luaL_checkudata(L, 1, NSRUN_NS_MT);
+
+	if (!b->ns)
+		lua_pushliteral(L, "netns (closed)");
+	else if (!b->ns->name[0])
+		lua_pushliteral(L, "netns (host)");
+	else
+		lua_pushfstring(L, "netns %s", b->ns->name);
+	return 1;
+}
+
+static const luaL_Reg ns_methods[] = {
+	{ "name", m_name },
+	{ "veth", m_veth },
+	{ "bridge", m_bridge },
+	{ "set", m_set },
+	{ "del", m_del },
+	{ "ifindex", m_ifindex },
+	{ "addr", m_addr },
+	{ "route", m_route },
+	{ "route_del", m_route_del },
+	{ "sysctl", m_sysctl },
+	{ "close", m_close },
+	{ NULL, NULL }
+};
+
+static const luaL_Reg ns_meta[] = {
+	{ "__gc", m_close },
+	{ "__close", m_close },
+	{ "__tostring", m_tostring },
+	{ NULL, NULL }
+};
+
+static const luaL_Reg funcs[] = {
+	{ "create", l_create },
+	{ "attach", l_attach },
+	{ "open", l_open },
+	{ "root", l_root },
+	{ "delete", l_delete },
+	{ "exists", l_exists },
+	{ "ifname_invalid", l_ifname_invalid },
+	{ "name_invalid", l_name_invalid },
+	{ "prefix", l_prefix },
+	{ "ntop", l_ntop },
+	{ NULL, NULL }
+};
+
+void nsrun_open_netns(lua_State *L)
+{
+	luaL_newmetatable(L, NSRUN_NS_MT);
+	luaL_setfuncs(L, ns_meta, 0);
+	luaL_newlib(L, ns_methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+	luaL_setfuncs(L, funcs, 0);
+}

@@ -1,0 +1,109 @@
+/*
+ * proc.c -- commands inside a namespace: ns:run, ns:spawn.
+ */
+#include <stdlib.h>
+
+#include "nsrun.h"
+#include "proc.h"
+
+char **nsrun_checkargv(lua_State *L, int i)
+{
+	lua_Integer n;
+	char **argv;
+
+	luaL_checktype(L, i, LUA_TTABLE);
+	n = luaL_len(L, i);
+	luaL_argcheck(L, n >= 1 && n < 4096, i, "argv must hold 1..4095 strings");
+	argv = lua_newuserdatauv(L, (n + 1) * sizeof *argv, 0);
+	for (lua_Integer k = 1; k <= n; k++) {
+		if (lua_geti(L, i, k) != LUA_TSTRING && !lua_isnumber(L, -1))
+			luaL_argerror(L, i, "argv must hold only strings");
+		argv[k - 1] = (char *)lua_tostring(L, -1);	/* held by the table */
+		lua_pop(L, 1);
+	}
+	argv[n] = NULL;
+	return argv;
+}
+
+/* ns:run(argv) -> status, stdout, stderr */
+static int m_run(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	char **argv = nsrun_checkargv(L, 2);
+	nsr_buf out, err;
+	nsr_error e = { 0 };
+	int status, rc;
+
+	rc = nsr_run(ns, argv, &status, &out, &err, &e);
+	if (rc == 0) {
+		lua_pushinteger(L, status);
+		lua_pushlstring(L, out.data, out.len);
+		lua_pushlstring(L, err.data, err.len);
+	}
+	free(out.data);
+	free(err.data);
+	return rc < 0 ? nsrun_result(L, rc, &e) : 3;
+}
+
+/* ns:spawn(argv [, logpath]) -> pid, start */
+static int m_spawn(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	char **argv = nsrun_checkargv(L, 2);
+	const char *log = luaL_optstring(L, 3, NULL);
+	unsigned long long start = 0;
+	nsr_error e = { 0 };
+	pid_t pid;
+	int rc = nsr_spawn(ns, argv, log, &pid, &start, &e);
+
+	if (rc < 0)
+		return nsrun_result(L, rc, &e);
+	lua_pushinteger(L, pid);
+	lua_pushinteger(L, (lua_Integer)start);
+	return 2;
+}
+
+/* proc_end(pid, start [, grace_ms]) */
+static int l_proc_end(lua_State *L)
+{
+	nsr_error e = { 0 };
+	lua_Integer pid = luaL_checkinteger(L, 1);
+	lua_Integer start = luaL_checkinteger(L, 2);
+
+	luaL_argcheck(L, pid > 1, 1, "not a process we may end");
+	return nsrun_result(L, nsr_proc_end((pid_t)pid, (unsigned long long)start,
+					    (int)luaL_optinteger(L, 3, 1000), &e), &e);
+}
+
+/* proc_alive(pid, start) -> bool */
+static int l_proc_alive(lua_State *L)
+{
+	unsigned long long now;
+	lua_Integer pid = luaL_checkinteger(L, 1);
+	lua_Integer start = luaL_checkinteger(L, 2);
+
+	lua_pushboolean(L, nsr_proc_start((pid_t)pid, &now) == 0 &&
+			   now == (unsigned long long)start);
+	return 1;
+}
+
+static const luaL_Reg methods[] = {
+	{ "run", m_run },
+	{ "spawn", m_spawn },
+	{ NULL, NULL }
+};
+
+static const luaL_Reg funcs[] = {
+	{ "proc_end", l_proc_end },
+	{ "proc_alive", l_proc_alive },
+	{ NULL, NULL }
+};
+
+void nsrun_open_proc(lua_State *L)
+{
+	luaL_getmetatable(L, NSRUN_NS_MT);
+	lua_getfield(L, -1, "__index");
+	luaL_setfuncs(L, methods, 0);
+	lua_pop(L, 2);
+	luaL_setfuncs(L, funcs, 0);
+}

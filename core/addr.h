@@ -1,0 +1,17 @@
+/*
+ * addr.h -- IPv4 and IPv6 addresses on interfaces.
+ */
+#ifndef NSR_ADDR_H
+#define NSR_ADDR_H
+
+#include "netns.h"
+
+/* Add "192.0.2.1/24" or "2001:db8::1/64" to ifname.  IPv4 prefixes up to /30
+ * get the broadcast address (as ifconfig gives them); IPv6 addresses skip
+ * duplicate address detection, so they are usable at once. */
+int nsr_addr_add(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e);
+
+/* Remove an address from ifname. */
+int nsr_addr_del(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e);
+
+#endif

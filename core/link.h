@@ -1,0 +1,38 @@
+/*
+ * link.h -- veth pairs, bridges, and link settings.
+ *
+ * A veth pair is made by one RTM_NEWLINK sent in the first end's namespace,
+ * with the peer's namespace fd nested in it: each end is created where it
+ * lives, never created and then moved (moving costs ~20x; DESIGN.md).
+ */
+#ifndef NSR_LINK_H
+#define NSR_LINK_H
+
+#include "netns.h"
+
+/* veth ifa in a <-> ifb in b, both ends up.  a and b may be the same. */
+int nsr_veth_add(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb,
+		 nsr_error *e);
+
+/* A Linux bridge, up. */
+int nsr_bridge_add(nsr_ns *ns, const char *name, nsr_error *e);
+
+typedef struct nsr_link_change {
+	int up;			/* 1 up, 0 down, -1 unchanged */
+	int mtu;		/* 0: unchanged */
+	const char *mac;	/* "aa:bb:cc:dd:ee:ff", NULL: unchanged */
+	const char *master;	/* bridge name, "" for none, NULL: unchanged */
+	const char *rename;	/* new name, NULL: unchanged */
+} nsr_link_change;
+
+#define NSR_LINK_NOCHANGE { .up = -1 }
+
+int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
+		 nsr_error *e);
+int nsr_link_set_up(nsr_ns *ns, const char *ifname, int up, nsr_error *e);
+
+/* Delete a link (a veth takes its peer with it).  A link that is already
+ * gone is not an error when missing_ok. */
+int nsr_link_del(nsr_ns *ns, const char *ifname, int missing_ok, nsr_error *e);
+
+#endif

@@ -1,0 +1,363 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <netlink/route/link.h>
+#include <netlink/socket.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "link.h"
+#include "netns.h"
+#include "nl.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+/* The namespace this process started in: a fact of the process, opened once. */
+static int home_fd = -1;
+
+static int home(void)
+{
+	if (home_fd < 0)
+		home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	return home_fd;
+}
+
+const char *nsr_ns_label(const nsr_ns *ns)
+{
+	return ns->name[0] ? ns->name : "the host namespace";
+}
+
+int nsr_ns_enter(const nsr_ns *ns, nsr_error *e)
+{
+	if (home() < 0)
+		return nsr_fail(e, -errno, "open own network namespace");
+	if (setns(ns->fd, CLONE_NEWNET) < 0)
+		return nsr_fail(e, -errno, "enter namespace %s", nsr_ns_label(ns));
+	return 0;
+}
+
+int nsr_ns_leave(nsr_error *e)
+{
+	if (setns(home(), CLONE_NEWNET) < 0)
+		return nsr_fail(e, -errno, "return to own network namespace");
+	return 0;
+}
+
+/* /run/netns must exist and be a shared mount point, so that the mounts
+ * under it propagate into the mount namespaces of `ip netns exec`
+ * (iproute2 ip/ipnetns.c netns_add does the same). */
+static int prepare_dir(nsr_error *e)
+{
+	static int done;
+	int bound = 0;
+
+	if (done)
+		return 0;
+	if (mkdir(NSR_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return nsr_fail(e, -errno, "create %s", NSR_NETNS_DIR);
+	while (mount("", NSR_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		if (errno != EINVAL || bound)
+			return nsr_fail(e, -errno, "make %s shared", NSR_NETNS_DIR);
+		if (mount(NSR_NETNS_DIR, NSR_NETNS_DIR, "none", MS_BIND | MS_REC,
+			  NULL) < 0)
+			return nsr_fail(e, -errno, "bind %s", NSR_NETNS_DIR);
+		bound = 1;
+	}
+	done = 1;
+	return 0;
+}
+
+static int check_name(const char *name, nsr_error *e)
+{
+	const char *why = nsr_name_invalid(name);
+
+	if (why)
+		return nsr_failmsg(e, -EINVAL, "namespace name \"%s\": %s",
+				   name, why);
+	return 0;
+}
+
+static void ns_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", NSR_NETNS_DIR, name);
+}
+
+static nsr_ns *ns_new(const char *name, int fd)
+{
+	nsr_ns *ns = calloc(1, sizeof *ns);
+
+	if (!ns)
+		return NULL;
+	snprintf(ns->name, sizeof ns->name, "%s", name);
+	ns->fd = fd;
+	return ns;
+}
+
+void nsr_ns_close(nsr_ns *ns)
+{
+	if (!ns)
+		return;
+	if (ns->sk)
+		nl_socket_free(ns->sk);
+	if (ns->fd >= 0)
+		close(ns->fd);
+	free(ns->ifs);
+	free(ns);
+}
+
+/* Open the handle's socket inside the namespace, then come back. */
+static int open_socket(nsr_ns *ns, nsr_error *e)
+{
+	int err = nsr_ns_enter(ns, e);
+
+	if (err < 0)
+		return err;
+	err = nsr_nl_open(ns);
+	if (err < 0)
+		nsr_fail(e, err, "netlink socket in %s", nsr_ns_label(ns));
+	if (nsr_ns_leave(err < 0 ? NULL : e) < 0 && err == 0)
+		err = e->code;
+	return err;
+}
+
+int nsr_ns_create(const char *name, nsr_ns **out, nsr_error *e)
+{
+	char path[sizeof NSR_NETNS_DIR + NSR_NAME_MAX + 1];
+	nsr_ns *ns = NULL;
+	int fd, err;
+
+	if ((err = check_name(name, e)) < 0 || (err = prepare_dir(e)) < 0)
+		return err;
+	if (home() < 0)
+		return nsr_fail(e, -errno, "open own network namespace");
+	ns_path(path, sizeof path, name);
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return nsr_fail(e, -errno, "namespace %s", name);
+	close(fd);
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		err = nsr_fail(e, -errno, "namespace %s: unshare", name);
+		goto fail;
+	}
+	/* The thread's namespace, not the process's: see DESIGN.md. */
+	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
+		err = nsr_fail(e, -errno, "namespace %s: bind mount", name);
+		goto back;
+	}
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(ns = ns_new(name, fd))) {
+		err = nsr_fail(e, fd < 0 ? -errno : -ENOMEM, "namespace %s", name);
+		if (fd >= 0)
+			close(fd);
+		goto back;
+	}
+	ns->fresh = 1;
+	ns->next_ifindex = 2;	/* 1 is lo */
+	if ((err = nsr_nl_open(ns)) < 0) {
+		nsr_fail(e, err, "netlink socket in %s", name);
+		goto back;
+	}
+	nsr_ifindex_remember(ns, "lo", 1);
+	err = nsr_link_set_up(ns, "lo", 1, e);
+back:
+	if (setns(home(), CLONE_NEWNET) < 0 && err == 0)
+		err = nsr_fail(e, -errno, "return to own network namespace");
+	if (err == 0) {
+		*out = ns;
+		return 0;
+	}
+fail:
+	nsr_ns_close(ns);
+	umount2(path, MNT_DETACH);
+	unlink(path);
+	return err;
+}
+
+/* fd must be a network namespace (nsfs, CLONE_NEWNET). */
+static int is_netns(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 && sf.f_type == NSFS_MAGIC &&
+	       ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET;
+}
+
+int nsr_ns_attach(const char *name, pid_t pid, nsr_ns **out, nsr_error *e)
+{
+	char path[sizeof NSR_NETNS_DIR + NSR_NAME_MAX + 1], src[64];
+	nsr_ns *ns;
+	int fd, tfd, err;
+
+	if ((err = check_name(name, e)) < 0 || (err = prepare_dir(e)) < 0)
+		return err;
+	if (pid <= 0)
+		return nsr_failmsg(e, -EINVAL, "attach %s: pid %d is not a process", name, (int)pid);
+	snprintf(src, sizeof src, "/proc/%d/ns/net", (int)pid);
+	fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nsr_fail(e, errno == ENOENT ? -ESRCH : -errno,
+				"attach %s to pid %d", name, (int)pid);
+	ns_path(path, sizeof path, name);
+	tfd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (tfd < 0) {
+		err = nsr_fail(e, -errno, "namespace %s", name);
+		close(fd);
+		return err;
+	}
+	close(tfd);
+	/* Mount what we opened, not the pid's path again: the pid may be gone
+	 * or reused by now, the open fd is not. */
+	snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
+		err = nsr_fail(e, -errno, "attach %s to pid %d", name, (int)pid);
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	if (!(ns = ns_new(name, fd))) {
+		close(fd);
+		err = -ENOMEM;
+	} else
+		err = open_socket(ns, e);
+	if (err < 0) {
+		nsr_ns_close(ns);
+		umount2(path, MNT_DETACH);
+		unlink(path);
+		return err == -ENOMEM ? nsr_fail(e, err, "attach %s", name) : err;
+	}
+	*out = ns;
+	return 0;
+}
+
+int nsr_ns_open(const char *name, nsr_ns **out, nsr_error *e)
+{
+	char path[sizeof NSR_NETNS_DIR + NSR_NAME_MAX + 1];
+	nsr_ns *ns;
+	int fd, err;
+
+	if ((err = check_name(name, e)) < 0)
+		return err;
+	ns_path(path, sizeof path, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return nsr_fail(e, -errno, "namespace %s", name);
+	if (!is_netns(fd)) {
+		close(fd);
+		return nsr_failmsg(e, -EINVAL, "namespace %s: %s is not a network namespace", name, path);
+	}
+	if (!(ns = ns_new(name, fd))) {
+		close(fd);
+		return nsr_fail(e, -ENOMEM, "namespace %s", name);
+	}
+	if ((err = open_socket(ns, e)) < 0) {
+		nsr_ns_close(ns);
+		return err;
+	}
+	*out = ns;
+	return 0;
+}
+
+int nsr_ns_open_root(nsr_ns **out, nsr_error *e)
+{
+	nsr_ns *ns;
+	int fd, err;
+
+	if (home() < 0 || (fd = fcntl(home(), F_DUPFD_CLOEXEC, 0)) < 0)
+		return nsr_fail(e, -errno, "open own network namespace");
+	if (!(ns = ns_new("", fd))) {
+		close(fd);
+		return nsr_fail(e, -ENOMEM, "open own network namespace");
+	}
+	if ((err = nsr_nl_open(ns)) < 0) {
+		nsr_ns_close(ns);
+		return nsr_fail(e, err, "netlink socket in the host namespace");
+	}
+	*out = ns;
+	return 0;
+}
+
+int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e)
+{
+	char path[sizeof NSR_NETNS_DIR + NSR_NAME_MAX + 1];
+	int err;
+
+	if ((err = check_name(name, e)) < 0)
+		return err;
+	ns_path(path, sizeof path, name);
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+	    !(errno == ENOENT && missing_ok))
+		return nsr_fail(e, -errno, "delete namespace %s", name);
+	if (unlink(path) < 0 && !(errno == ENOENT && missing_ok))
+		return nsr_fail(e, -errno, "delete namespace %s", name);
+	return 0;
+}
+
+int nsr_ns_exists(const char *name)
+{
+	char path[sizeof NSR_NETNS_DIR + NSR_NAME_MAX + 1];
+	struct stat st;
+
+	if (nsr_name_invalid(name))
+		return 0;
+	ns_path(path, sizeof path, name);
+	return lstat(path, &st) == 0;
+}
+
+void nsr_ifindex_remember(nsr_ns *ns, const char *ifname, int index)
+{
+	for (int i = 0; i < ns->nifs; i++)
+		if (!strcmp(ns->ifs[i].name, ifname)) {
+			ns->ifs[i].index = index;
+			return;
+		}
+	if (ns->nifs == ns->capifs) {
+		int cap = ns->capifs ? 2 * ns->capifs : 8;
+		nsr_ifentry *ifs = realloc(ns->ifs, cap * sizeof *ifs);
+
+		if (!ifs)
+			return;	/* only a cache: we look it up again */
+		ns->ifs = ifs;
+		ns->capifs = cap;
+	}
+	snprintf(ns->ifs[ns->nifs].name, NSR_IFNAMSIZ, "%s", ifname);
+	ns->ifs[ns->nifs++].index = index;
+}
+
+void nsr_ifindex_forget(nsr_ns *ns, const char *ifname)
+{
+	for (int i = 0; i < ns->nifs; i++)
+		if (!strcmp(ns->ifs[i].name, ifname)) {
+			ns->ifs[i] = ns->ifs[--ns->nifs];
+			return;
+		}
+}
+
+int nsr_ifindex(nsr_ns *ns, const char *ifname, nsr_error *e)
+{
+	struct rtnl_link *link;
+	int index, err;
+
+	for (int i = 0; i < ns->nifs; i++)
+		if (!strcmp(ns->ifs[i].name, ifname))
+			return ns->ifs[i].index;
+	ns->nlerr = 0;
+	err = rtnl_link_get_kernel(ns->sk, 0, ifname, &link);
+	if (err < 0)
+		return nsr_fail(e, ns->nlerr ? ns->nlerr : -ENODEV,
+				"interface %s in %s", ifname, nsr_ns_label(ns));
+	index = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	nsr_ifindex_remember(ns, ifname, index);
+	return index;
+}

@@ -1,0 +1,73 @@
+/*
+ * netns.h -- named network namespaces, as `ip netns` makes them.
+ *
+ * A namespace is a bind mount of an nsfs inode on /run/netns/NAME, on a
+ * shared mount point, so `ip netns list` and `ip netns exec NAME` see it.
+ * An nsr_ns is the open handle: the namespace fd and the one rtnetlink
+ * socket opened inside it.  Close it before deleting the namespace: an open
+ * fd or socket keeps a deleted namespace alive in the kernel.
+ */
+#ifndef NSR_NETNS_H
+#define NSR_NETNS_H
+
+#include <sys/types.h>
+
+#include "error.h"
+#include "names.h"
+
+#define NSR_NETNS_DIR "/run/netns"
+
+struct nl_sock;
+
+typedef struct nsr_ifentry {
+	char name[NSR_IFNAMSIZ];
+	int index;
+} nsr_ifentry;
+
+typedef struct nsr_ns {
+	char name[NSR_NAME_MAX + 1];	/* "" for the namespace nsrun started in */
+	int fd;				/* the namespace (nsfs) */
+	struct nl_sock *sk;		/* NETLINK_ROUTE, bound inside it */
+	int nlerr;			/* errno of the last NLMSG_ERROR */
+	int fresh;			/* created by us: we choose ifindexes */
+	int next_ifindex;		/* next free ifindex when fresh */
+	nsr_ifentry *ifs;		/* known interface names -> ifindex */
+	int nifs, capifs;
+} nsr_ns;
+
+/* Create /run/netns/NAME: a new namespace with loopback up. */
+int nsr_ns_create(const char *name, nsr_ns **out, nsr_error *e);
+
+/* Name the network namespace of process pid as /run/netns/NAME
+ * (`ip netns attach NAME PID`). */
+int nsr_ns_attach(const char *name, pid_t pid, nsr_ns **out, nsr_error *e);
+
+/* Open an existing /run/netns/NAME. */
+int nsr_ns_open(const char *name, nsr_ns **out, nsr_error *e);
+
+/* The namespace nsrun was started in (the host's, usually). */
+int nsr_ns_open_root(nsr_ns **out, nsr_error *e);
+
+/* Close the handle (not the namespace). NULL is fine. */
+void nsr_ns_close(nsr_ns *ns);
+
+/* Unmount and remove /run/netns/NAME (`ip netns del NAME`). A name that is
+ * already gone is not an error when missing_ok. */
+int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e);
+
+/* 1 when /run/netns/NAME exists. */
+int nsr_ns_exists(const char *name);
+
+/* Enter ns (setns) / return to the namespace nsrun started in. */
+int nsr_ns_enter(const nsr_ns *ns, nsr_error *e);
+int nsr_ns_leave(nsr_error *e);
+
+/* "router", or "the host namespace" for the root handle: for messages. */
+const char *nsr_ns_label(const nsr_ns *ns);
+
+/* Interface name -> ifindex, from what we created or one RTM_GETLINK. */
+int nsr_ifindex(nsr_ns *ns, const char *ifname, nsr_error *e);
+void nsr_ifindex_remember(nsr_ns *ns, const char *ifname, int index);
+void nsr_ifindex_forget(nsr_ns *ns, const char *ifname);
+
+#endif

@@ -1,0 +1,224 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+/* In the child: enter ns like `ip netns exec` (iproute2 lib/namespace.c).
+ * Returns -errno on failure to enter; a failure to remount /sys is not
+ * fatal (the network namespace is what matters). */
+static int child_enter(nsr_ns *ns)
+{
+	if (setns(ns->fd, CLONE_NEWNET) < 0)
+		return -errno;
+	if (ns->name[0] && unshare(CLONE_NEWNS) == 0 &&
+	    mount("", "/", "none", MS_SLAVE | MS_REC, NULL) == 0 &&
+	    umount2("/sys", MNT_DETACH) == 0)
+		mount(ns->name, "/sys", "sysfs", 0, NULL);
+	return 0;
+}
+
+/* Fork a child that enters ns and execs argv; errors before exec come back
+ * through a close-on-exec pipe.  fds[0..2] become the child's stdio. */
+static int start(nsr_ns *ns, char *const argv[], const int fds[3], pid_t *pid,
+		 nsr_error *e)
+{
+	int rep[2], werr = 0;
+	ssize_t n;
+
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return nsr_fail(e, -errno, "run %s in %s", argv[0], nsr_ns_label(ns));
+	*pid = fork();
+	if (*pid < 0) {
+		int err = -errno;
+
+		close(rep[0]);
+		close(rep[1]);
+		return nsr_fail(e, err, "run %s in %s", argv[0], nsr_ns_label(ns));
+	}
+	if (*pid == 0) {
+		int err = child_enter(ns);
+
+		for (int i = 0; i < 3 && err == 0; i++)
+			if (fds[i] >= 0 && dup2(fds[i], i) < 0)
+				err = -errno;
+		if (err == 0) {
+			signal(SIGPIPE, SIG_DFL);
+			execvp(argv[0], argv);
+			err = -errno;
+		}
+		n = write(rep[1], &err, sizeof err);
+		(void)n;
+		_exit(127);
+	}
+	close(rep[1]);
+	n = read(rep[0], &werr, sizeof werr);
+	close(rep[0]);
+	if (n == sizeof werr) {
+		waitpid(*pid, NULL, 0);
+		return nsr_fail(e, werr, "run %s in %s", argv[0], nsr_ns_label(ns));
+	}
+	return 0;
+}
+
+static int append(nsr_buf *b, const char *data, size_t n)
+{
+	char *p = realloc(b->data, b->len + n + 1);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + b->len, data, n);
+	b->data = p;
+	b->len += n;
+	p[b->len] = 0;
+	return 0;
+}
+
+int nsr_run(nsr_ns *ns, char *const argv[], int *status, nsr_buf *out,
+	    nsr_buf *err, nsr_error *e)
+{
+	int po[2], pe[2], fds[3], ws, rc;
+	struct pollfd pf[2];
+	nsr_buf *bufs[2] = { out, err };
+	char chunk[8192];
+	pid_t pid;
+
+	*out = (nsr_buf){ 0 };
+	*err = (nsr_buf){ 0 };
+	if (append(out, "", 0) < 0 || append(err, "", 0) < 0)
+		return nsr_fail(e, -ENOMEM, "run %s", argv[0]);
+	if (pipe2(po, O_CLOEXEC) < 0)
+		return nsr_fail(e, -errno, "run %s", argv[0]);
+	if (pipe2(pe, O_CLOEXEC) < 0) {
+		rc = -errno;
+		close(po[0]);
+		close(po[1]);
+		return nsr_fail(e, rc, "run %s", argv[0]);
+	}
+	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds[1] = po[1];
+	fds[2] = pe[1];
+	rc = start(ns, argv, fds, &pid, e);
+	close(po[1]);
+	close(pe[1]);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	pf[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
+	while (rc == 0 && (pf[0].fd >= 0 || pf[1].fd >= 0)) {
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (pf[i].fd < 0 || !pf[i].revents)
+				continue;
+			n = read(pf[i].fd, chunk, sizeof chunk);
+			if (n > 0)
+				append(bufs[i], chunk, n);
+			else if (n == 0 || errno != EINTR) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	if (rc < 0)
+		return rc;
+	while (waitpid(pid, &ws, 0) < 0)
+		if (errno != EINTR)
+			return nsr_fail(e, -errno, "wait for %s", argv[0]);
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
+}
+
+int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, pid_t *pid,
+	      unsigned long long *start_time, nsr_error *e)
+{
+	int fds[3] = { -1, -1, -1 }, rc;
+
+	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (logpath) {
+		fds[1] = fds[2] = open(logpath, O_WRONLY | O_CREAT | O_APPEND |
+				       O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fds[1] < 0) {
+			rc = nsr_fail(e, -errno, "log %s", logpath);
+			goto out;
+		}
+	}
+	rc = start(ns, argv, fds, pid, e);
+	if (rc == 0 && nsr_proc_start(*pid, start_time) < 0)
+		*start_time = 0;
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return rc;
+}
+
+int nsr_proc_start(pid_t pid, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: fields follow the last ')' */
+	if (!(p = strrchr(buf, ')')))
+		return -EIO;
+	/* state is field 3; starttime is field 22 */
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", start) != 1)
+		return -EIO;
+	return 0;
+}
+
+int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,
+		 nsr_error *e)
+{
+	unsigned long long now;
+	struct pollfd pf;
+	int fd;
+
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return errno == ESRCH ? 0 : nsr_fail(e, -errno, "process %d", (int)pid);
+	/* Holding the pidfd, the PID cannot be reused: check it is ours. */
+	if (nsr_proc_start(pid, &now) < 0 || (start && now != start)) {
+		close(fd);
+		return 0;
+	}
+	syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0);
+	pf = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&pf, 1, grace_ms) == 0) {
+		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+		poll(&pf, 1, 1000);
+	}
+	close(fd);
+	waitpid(pid, NULL, WNOHANG);	/* reap it if it was our child */
+	return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * proc.h -- commands inside a namespace, and ending processes safely.
+ *
+ * Commands run from an argv (execvp), never through a shell unless the
+ * caller passes one.  Inside a named namespace the child also gets its own
+ * mount namespace with that namespace's /sys, as `ip netns exec` does.
+ */
+#ifndef NSR_PROC_H
+#define NSR_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "netns.h"
+
+typedef struct nsr_buf {
+	char *data;		/* malloc'd, NUL-terminated; free() it */
+	size_t len;
+} nsr_buf;
+
+/* Run argv in ns and wait.  *status is the exit code, or 128+signal.
+ * out and err collect the child's stdout and stderr. */
+int nsr_run(nsr_ns *ns, char *const argv[], int *status, nsr_buf *out,
+	    nsr_buf *err, nsr_error *e);
+
+/* Start argv in ns in the background, stdin from /dev/null, stdout and
+ * stderr appended to logpath (inherited when NULL).  *start is the process's
+ * start time (from /proc/PID/stat), which tells it from a later process
+ * that reuses the PID. */
+int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, pid_t *pid,
+	      unsigned long long *start, nsr_error *e);
+
+/* The start time of pid, in clock ticks since boot. */
+int nsr_proc_start(pid_t pid, unsigned long long *start);
+
+/* End pid if it is still the process that started at start: SIGTERM, then
+ * SIGKILL after grace_ms.  A process already gone is not an error. */
+int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,
+		 nsr_error *e);
+
+#endif

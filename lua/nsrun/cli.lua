@@ -1,0 +1,157 @@
+-- nsrun.cli: the command line of the nsrun interpreter.
+local nsrun = require "nsrun"
+local util = require "nsrun.util"
+
+local M = {}
+
+local USAGE = [[
+usage: nsrun [--rm | --keep] SCRIPT [ARG...]   run a scenario; its lab stays up
+       nsrun list                              show the labs on this machine
+       nsrun destroy LAB... | --all            remove what labs created
+       nsrun --help | --version
+
+Run as root.  SCRIPT sees its arguments as `arg` (the raw list, as lua does)
+and `args` (key=value pairs parsed: nsrun datacenter.lua spines=4 gives
+args.spines == 4).
+
+options:
+  --rm      destroy the script's labs when it ends
+  --keep    keep the labs even when the script fails (to debug them)
+
+exit status: 0 success; 1 the script or an operation failed; 2 bad usage.
+]]
+
+local function eprintf(fmt, ...) io.stderr:write(fmt:format(...)) end
+
+-- key=value -> args.key (numbers and booleans converted); others positional
+local function parse_args(list)
+  local args = {}
+  for _, a in ipairs(list) do
+    local k, v = a:match("^([%a_][%w_%-]*)=(.*)$")
+    if k then
+      if v == "true" then v = true elseif v == "false" then v = false
+      else v = math.tointeger(tonumber(v)) or tonumber(v) or v end
+      args[k] = v
+    else
+      args[#args + 1] = a
+    end
+  end
+  return args
+end
+
+-- Errors from nsrun print as they are; others (bugs in a script) with a
+-- traceback, as lua.c does.
+local function handler(e)
+  if util.is_error(e) then return e end
+  if type(e) == "table" and e.nsrun_exit then return e end
+  return debug.traceback(tostring(e), 2)
+end
+
+local function hints(lab)
+  local s = lab:summary()
+  print(("lab %s is up: %d nodes, %d links, %d addresses, %d routes (%.2f s)")
+    :format(lab.name, s.nodes, s.links, s.addresses, s.routes, s.seconds))
+  local first = lab.order[1]
+  if first then
+    print(("  explore: ip netns exec %s ip route"):format(first.nsname))
+  end
+  print(("  remove:  nsrun destroy %s"):format(lab.name))
+end
+
+local function teardown(labs, why)
+  local status = true
+  for _, lab in ipairs(labs) do
+    if not lab.destroyed then
+      local ok, msg = lab:destroy()
+      if ok then eprintf("nsrun: %s: removed lab %s\n", why, lab.name)
+      else eprintf("nsrun: removing lab %s: %s\n", lab.name, msg); status = false end
+    end
+  end
+  return status
+end
+
+local function run_script(path, list, opts)
+  local chunk, err = loadfile(path)
+  if not chunk then eprintf("nsrun: %s\n", err); return 1 end
+  _G.arg = { [0] = path, table.unpack(list) }
+  _G.args = parse_args(list)
+  -- os.exit in a script ends the script, not the teardown.
+  local exit = os.exit
+  os.exit = function(code)
+    error({ nsrun_exit = code == nil or code == true and 0 or code == false and 1 or code }, 0)
+  end
+  local ok, e = xpcall(chunk, handler, table.unpack(list))
+  os.exit = exit
+  if not ok and type(e) == "table" and e.nsrun_exit then
+    ok = e.nsrun_exit == 0
+    e = ok and nil or ("script exited with status " .. tostring(e.nsrun_exit))
+  end
+  if ok then
+    if opts.rm then return teardown(nsrun.opened, "--rm") and 0 or 1 end
+    for _, lab in ipairs(nsrun.opened) do
+      if not lab.destroyed then hints(lab) end
+    end
+    return 0
+  end
+  eprintf("nsrun: %s\n", tostring(e))
+  if opts.keep then
+    for _, lab in ipairs(nsrun.opened) do
+      if not lab.destroyed then
+        eprintf("nsrun: kept lab %s for debugging (--keep); `nsrun destroy %s` removes it\n",
+          lab.name, lab.name)
+      end
+    end
+  else
+    teardown(nsrun.opened, "the script failed")
+  end
+  return 1
+end
+
+local function cmd_list()
+  local labs = nsrun.labs()
+  if #labs == 0 then print("no labs") return 0 end
+  print(("%-24s %10s %8s  %s"):format("LAB", "NAMESPACES", "OBJECTS", "MADE BY"))
+  for _, l in ipairs(labs) do
+    print(("%-24s %10d %8d  pid %d (%s)"):format(l.name, l.namespaces, l.objects, l.pid,
+      l.alive and "running" or "exited"))
+  end
+  return 0
+end
+
+local function cmd_destroy(names)
+  if names[1] == "--all" then
+    names = {}
+    for _, l in ipairs(nsrun.labs()) do names[#names + 1] = l.name end
+  end
+  if #names == 0 then eprintf("nsrun: destroy: name a lab, or --all\n"); return 2 end
+  local status = 0
+  for _, name in ipairs(names) do
+    local ok, msg, code = nsrun.destroy(name)
+    if ok then print("destroyed lab " .. name)
+    elseif code == 2 then eprintf("nsrun: %s (nothing to destroy)\n", msg)
+    else eprintf("nsrun: destroy %s: %s\n", name, msg); status = 1 end
+  end
+  return status
+end
+
+function M.main(argv)
+  local i, opts = 1, {}
+  while argv[i] and argv[i]:sub(1, 1) == "-" do
+    local o = argv[i]
+    if o == "--help" or o == "-h" then io.write(USAGE) return 0
+    elseif o == "--version" or o == "-V" then print("nsrun " .. nsrun.version) return 0
+    elseif o == "--rm" then opts.rm = true
+    elseif o == "--keep" then opts.keep = true
+    else eprintf("nsrun: unknown option %s\n%s", o, USAGE) return 2 end
+    i = i + 1
+  end
+  local cmd = argv[i]
+  if not cmd then io.stderr:write(USAGE) return 2 end
+  local rest = table.move(argv, i + 1, #argv, 1, {})
+  if cmd == "list" then return cmd_list()
+  elseif cmd == "destroy" then return cmd_destroy(rest)
+  end
+  return run_script(cmd, rest, opts)
+end
+
+return M

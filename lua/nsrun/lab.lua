@@ -1,0 +1,418 @@
+-- nsrun.lab: labs own what they create.  Nodes (namespaces), links (veth
+-- pairs), bridges; each recorded in the lab's journal before it is made.
+local core = require "nsrun.core"
+local util = require "nsrun.util"
+
+local fail, check, arg = util.fail, util.check, util.arg
+
+local Lab = { __name = "nsrun.lab" }
+Lab.__index = Lab
+local Node = { __name = "nsrun.node" }
+Node.__index = Node
+local Bridge = { __name = "nsrun.bridge" }
+Bridge.__index = Bridge
+local Link = { __name = "nsrun.link" }
+Link.__index = Link
+
+local M = { Lab = Lab, Node = Node, Bridge = Bridge, Link = Link, opened = {} }
+
+---------------------------------------------------------------- labs
+
+function M.new(name, opts)
+  util.string_arg(name, 1, "lab")
+  arg(opts == nil or type(opts) == "table", 2, "lab", "table expected")
+  opts = opts or {}
+  local why = core.name_invalid(name)
+  if why then fail(("lab name %q: %s"):format(name, why)) end
+  local prefix = opts.prefix or ""
+  arg(type(prefix) == "string", 2, "lab", "prefix must be a string")
+  local journal = check(core.lab_create(name))
+  local root, msg = core.root()
+  if not root then journal:close(); core.lab_destroy(name); fail(msg) end
+  local lab = setmetatable({
+    name = name, prefix = prefix, journal = journal,
+    nodes = {}, order = {}, links = {}, bridges = {}, procs = {},
+    started = core.now(), counts = { addresses = 0, routes = 0 },
+  }, Lab)
+  lab.root = setmetatable({ lab = lab, name = "host", nsname = "-", ns = root,
+    role = "host-namespace", owned = false, ifaces = {}, addrs = {} }, Node)
+  -- New namespaces start with the host's IPv4/IPv6 "all" settings; write
+  -- forwarding only where it must differ.
+  lab.inherited = {
+    ["net.ipv4.ip_forward"] = root:sysctl("net.ipv4.ip_forward"),
+    ["net.ipv6.conf.all.forwarding"] = root:sysctl("net.ipv6.conf.all.forwarding"),
+  }
+  if root:sysctl("net.core.devconf_inherit_init_net") == "2" then
+    lab.inherited = {}
+  end
+  M.opened[#M.opened + 1] = lab
+  return lab
+end
+
+function Lab:__tostring()
+  return ("lab %s (%d nodes, %d links)"):format(self.name, #self.order, #self.links)
+end
+
+local function alive(lab)
+  if lab.destroyed then fail(("lab %s was destroyed"):format(lab.name)) end
+end
+
+local function add_node(lab, name, role, fname)
+  alive(lab)
+  util.string_arg(name, 1, fname)
+  local nsname = lab.prefix .. name
+  local why = core.name_invalid(nsname)
+  if why then fail(("node name %q: %s"):format(nsname, why)) end
+  if lab.nodes[name] then fail(("node %s exists already in lab %s"):format(name, lab.name)) end
+  if core.exists(nsname) then
+    fail(("namespace %s exists already (not made by this lab): `ip netns del %s` "
+      .. "or another lab prefix"):format(nsname, nsname))
+  end
+  local record = "ns " .. nsname
+  check(lab.journal:add(record))
+  local ns, msg, code = core.create(nsname)
+  if not ns then
+    lab.journal:undo(record)
+    fail(msg, code)
+  end
+  local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,
+    role = role, owned = true, ifaces = {}, addrs = {}, routes = {} }, Node)
+  lab.nodes[name] = node
+  lab.order[#lab.order + 1] = node
+  node:forwarding(role == "router")
+  return node
+end
+
+-- lab:node(name) -> a namespace; lab:host(name), lab:router(name) say its
+-- role: a router forwards, a host does not.
+function Lab:node(name) return add_node(self, name, "node", "node") end
+function Lab:host(name) return add_node(self, name, "host", "host") end
+function Lab:router(name) return add_node(self, name, "router", "router") end
+
+-- lab:attach(name, { pid = N }): name the namespace of a running process.
+-- Teardown removes the name (and the links made in it), never the process.
+function Lab:attach(name, opts)
+  alive(self)
+  util.string_arg(name, 1, "attach")
+  arg(type(opts) == "table" and math.type(opts.pid) == "integer", 2, "attach",
+    "{ pid = N } expected")
+  local nsname = self.prefix .. name
+  if self.nodes[name] then fail(("node %s exists already in lab %s"):format(name, self.name)) end
+  if core.exists(nsname) then fail(("namespace %s exists already"):format(nsname)) end
+  local record = "attach " .. nsname
+  check(self.journal:add(record))
+  local ns, msg, code = core.attach(nsname, opts.pid)
+  if not ns then
+    self.journal:undo(record)
+    fail(msg, code)
+  end
+  local node = setmetatable({ lab = self, name = name, nsname = nsname, ns = ns,
+    role = "attached", owned = false, pid = opts.pid, ifaces = {}, addrs = {},
+    routes = {} }, Node)
+  self.nodes[name] = node
+  self.order[#self.order + 1] = node
+  return node
+end
+
+-- lab:bridge(name [, { node = n }]) -> a Linux bridge, in the host's
+-- namespace unless a node is given.
+function Lab:bridge(name, opts)
+  alive(self)
+  util.string_arg(name, 1, "bridge")
+  arg(opts == nil or type(opts) == "table", 2, "bridge", "table expected")
+  local node = opts and opts.node or self.root
+  arg(getmetatable(node) == Node, 2, "bridge", "node must be a node")
+  local why = core.ifname_invalid(name)
+  if why then fail(("bridge %q: name %s"):format(name, why)) end
+  if node.ifaces[name] then
+    fail(("interface %s exists already in %s"):format(name, node.name))
+  end
+  local record = not node.owned and ("link %s %s"):format(node.nsname, name)
+  if record then check(self.journal:add(record)) end
+  local ok, msg, code = node.ns:bridge(name)
+  if not ok then
+    if record then self.journal:undo(record) end
+    fail(msg, code)
+  end
+  local br = setmetatable({ lab = self, node = node, name = name, ports = {} }, Bridge)
+  node.ifaces[name] = br
+  self.bridges[#self.bridges + 1] = br
+  return br
+end
+
+local function next_ifname(node)
+  local n = 0
+  while node.ifaces["eth" .. n] do n = n + 1 end
+  return "eth" .. n
+end
+
+-- The name of a bridge's port for the other end: laptop_eth1, as the
+-- tutorial names it; <bridge>p<N> when that is too long.
+local function port_name(br, other, ifname)
+  local name = other.name .. "_" .. ifname
+  if #name <= 15 and not br.node.ifaces[name] then return name end
+  local n = #br.ports + 1
+  repeat name = br.name:sub(1, 10) .. "p" .. n; n = n + 1 until not br.node.ifaces[name]
+  return name
+end
+
+local function is_end(v) return getmetatable(v) == Node or getmetatable(v) == Bridge end
+
+-- lab:link(a, [ifa,] b, [ifb,] [opts]) -> a veth pair between two nodes,
+-- or a node and a bridge.  Names left out are chosen: eth0, eth1, ...
+-- on nodes, <node>_<ifname> on bridges.  opts: { mtu = n }.
+function Lab:link(...)
+  alive(self)
+  local a, ifa, b, ifb, opts
+  local args, i = table.pack(...), 1
+  a = args[i]; i = i + 1
+  arg(is_end(a), 1, "link", "node or bridge expected, got " .. util.typename(a))
+  if type(args[i]) == "string" then ifa = args[i]; i = i + 1 end
+  b = args[i]
+  arg(is_end(b), i, "link", "node or bridge expected, got " .. util.typename(b))
+  i = i + 1
+  if type(args[i]) == "string" then ifb = args[i]; i = i + 1 end
+  opts = args[i]
+  arg(opts == nil or type(opts) == "table", i, "link", "table expected")
+  opts = opts or {}
+  if getmetatable(a) == Bridge and getmetatable(b) == Bridge then
+    fail(("link %s -- %s: link a bridge to a node, not to a bridge"):format(a.name, b.name))
+  end
+  if getmetatable(a) == Bridge then a, ifa, b, ifb = b, ifb, a, ifa end
+  if b.lab ~= self or a.lab ~= self then fail("link: both ends must belong to this lab") end
+  local na, nb = a, getmetatable(b) == Bridge and b.node or b
+  ifa = ifa or next_ifname(na)
+  if getmetatable(b) == Bridge then ifb = ifb or port_name(b, a, ifa) else ifb = ifb or next_ifname(nb) end
+  if na == nb and ifa == ifb then fail(("link %s: both ends are %s"):format(na.name, ifa)) end
+  for _, e in ipairs { { na, ifa }, { nb, ifb } } do
+    local why = core.ifname_invalid(e[2])
+    if why then fail(("interface %q in %s: name %s"):format(e[2], e[1].name, why)) end
+    if e[1].ifaces[e[2]] then fail(("interface %s exists already in %s"):format(e[2], e[1].name)) end
+  end
+  -- Deleting either end of a veth deletes both: record one end that lives
+  -- in a namespace this lab does not own, if there is one.
+  local record
+  if not na.owned then record = ("link %s %s"):format(na.nsname, ifa)
+  elseif not nb.owned then record = ("link %s %s"):format(nb.nsname, ifb) end
+  if record then check(self.journal:add(record)) end
+  local ok, msg, code = na.ns:veth(ifa, nb.ns, ifb)
+  if not ok then
+    if record then self.journal:undo(record) end
+    fail(msg, code)
+  end
+  local link = setmetatable({ lab = self, a = { node = na, name = ifa },
+    b = { node = nb, name = ifb }, bridge = getmetatable(b) == Bridge and b or nil }, Link)
+  na.ifaces[ifa] = link
+  nb.ifaces[ifb] = link
+  self.links[#self.links + 1] = link
+  if link.bridge then
+    check(nb.ns:set(ifb, { master = b.name }))
+    b.ports[#b.ports + 1] = ifb
+  end
+  if opts.mtu then link:set { mtu = opts.mtu } end
+  return link
+end
+
+-- lab:nodes([role]) -> the lab's nodes in the order they were made.
+function Lab:nodes(role)
+  local t = {}
+  for _, n in ipairs(self.order) do
+    if role == nil or n.role == role then t[#t + 1] = n end
+  end
+  return t
+end
+
+function Lab:summary()
+  return { nodes = #self.order, links = #self.links, bridges = #self.bridges,
+    addresses = self.counts.addresses, routes = self.counts.routes,
+    seconds = core.now() - self.started }
+end
+
+-- lab:destroy(): remove everything the lab made (its journal says what).
+function Lab:destroy()
+  if self.destroyed then return true end
+  self.destroyed = true
+  for _, n in ipairs(self.order) do n.ns:close() end  -- open fds keep namespaces alive
+  self.root.ns:close()
+  self.journal:close()
+  return core.lab_destroy(self.name)
+end
+Lab.__close = function(self) self:destroy() end
+
+---------------------------------------------------------------- nodes
+
+function Node:__tostring()
+  return ("node %s (%s)"):format(self.name, self.role)
+end
+
+local function node_arg(self, fname)
+  arg(getmetatable(self) == Node, 1, fname, "node expected (use node:" .. fname .. ")")
+  alive(self.lab)
+end
+
+-- node:addr(ifname, "192.0.2.1/24")
+function Node:addr(ifname, cidr)
+  node_arg(self, "addr")
+  util.string_arg(ifname, 1, "addr")
+  util.string_arg(cidr, 2, "addr")
+  check(self.ns:addr(ifname, cidr))
+  self.addrs[#self.addrs + 1] = { ifname = ifname, cidr = cidr }
+  self.lab.counts.addresses = self.lab.counts.addresses + 1
+  return self
+end
+
+-- The next hops of a route spec:
+--   { via = "192.0.2.1" }, { dev = "eth0" }, { via = ..., dev = ... },
+--   { nexthops = { { via = ... }, { via = ..., weight = 2 }, ... } },
+--   or an array of gateway addresses (ECMP)
+local function nexthops(spec)
+  if type(spec) == "string" then return { { via = spec } } end
+  if spec.nexthops then return spec.nexthops end
+  if spec[1] then
+    local t = {}
+    for i, v in ipairs(spec) do t[i] = type(v) == "table" and v or { via = v } end
+    return t
+  end
+  return { { via = spec.via, dev = spec.dev, weight = spec.weight } }
+end
+
+-- node:route("198.51.100.0/24", { via = "192.0.2.1" } [, { metric = n }])
+-- node:route("default", { "10.0.0.0", "10.0.0.2" })   -- ECMP
+function Node:route(dst, spec, opts)
+  node_arg(self, "route")
+  util.string_arg(dst, 1, "route")
+  arg(type(spec) == "table" or type(spec) == "string", 2, "route",
+    "{ via = addr } or { dev = ifname } or { nexthops = {...} } expected")
+  arg(opts == nil or type(opts) == "table", 3, "route", "table expected")
+  local nh = nexthops(spec)
+  arg(#nh > 0, 2, "route", "no next hop")
+  check(self.ns:route(dst, nh, opts or spec))
+  self.routes[#self.routes + 1] = { dst = dst, nexthops = nh }
+  self.lab.counts.routes = self.lab.counts.routes + 1
+  return self
+end
+
+-- node:set(ifname, { up = bool, mtu = n, mac = "..", master = name|false, name = new })
+function Node:set(ifname, opts)
+  node_arg(self, "set")
+  util.string_arg(ifname, 1, "set")
+  arg(type(opts) == "table", 2, "set", "table expected")
+  check(self.ns:set(ifname, opts))
+  if opts.name and opts.name ~= ifname then
+    self.ifaces[opts.name], self.ifaces[ifname] = self.ifaces[ifname], nil
+  end
+  return self
+end
+
+function Node:up(ifname) return self:set(ifname, { up = true }) end
+function Node:down(ifname) return self:set(ifname, { up = false }) end
+
+-- node:sysctl(key) -> value; node:sysctl(key, value)
+function Node:sysctl(key, value)
+  node_arg(self, "sysctl")
+  util.string_arg(key, 1, "sysctl")
+  if value == nil then return check(self.ns:sysctl(key)) end
+  check(self.ns:sysctl(key, tostring(value)))
+  return self
+end
+
+-- node:forwarding(on): IPv4 and IPv6 forwarding.
+function Node:forwarding(on)
+  local want = on and "1" or "0"
+  for _, key in ipairs { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" } do
+    if self.lab.inherited[key] ~= want then
+      local ok, msg, code = self.ns:sysctl(key, want)
+      -- a kernel without IPv6 has no net.ipv6: nothing to turn off
+      if not ok and not (code == 2 and key:find("ipv6")) then fail(msg, code) end
+    end
+  end
+  self.forwards = on and true or false
+  return self
+end
+
+local Result = { __name = "nsrun.result" }
+Result.__index = Result
+Result.__tostring = function(r) return r.stdout end
+
+local function argv_of(cmd, fname)
+  if type(cmd) == "string" then return util.split(cmd) end
+  arg(type(cmd) == "table" and #cmd > 0, 1, fname, "command string or argv table expected")
+  return cmd
+end
+
+-- node:exec("ip route") or node:exec{ "ip", "route" } -> result with
+-- .ok, .status, .stdout, .stderr (tostring gives stdout).  No shell:
+-- a string is split on spaces.  Use node:sh for a shell.
+function Node:exec(cmd)
+  node_arg(self, "exec")
+  local argv = argv_of(cmd, "exec")
+  local status, out, err = self.ns:run(argv)
+  if not status then fail(out, err) end
+  return setmetatable({ ok = status == 0, status = status, stdout = out, stderr = err,
+    cmd = table.concat(argv, " ") }, Result)
+end
+
+-- node:sh("ip route | grep default") -> result, through /bin/sh -c.
+function Node:sh(script)
+  util.string_arg(script, 1, "sh")
+  return self:exec { "/bin/sh", "-c", script }
+end
+
+-- node:spawn(cmd) -> pid: a background process, ended at teardown.  Its
+-- output goes to /run/nsrun/LAB/NODE.log.
+function Node:spawn(cmd)
+  node_arg(self, "spawn")
+  local argv = argv_of(cmd, "spawn")
+  local log = self.lab.journal:dir() .. "/" .. self.nsname .. ".log"
+  local pid, start = self.ns:spawn(argv, log)
+  if not pid then fail(start) end
+  check(self.lab.journal:add(("proc %d %d"):format(pid, start)))
+  self.lab.procs[#self.lab.procs + 1] = { pid = pid, start = start, node = self }
+  return pid
+end
+
+-- node:ip() -> the node's first address without its length ("192.0.2.1")
+function Node:ip(family)
+  for _, a in ipairs(self.addrs) do
+    local p = core.prefix(a.cidr)
+    if p and (family == nil or p.family == family) then return core.ntop(p.bytes) end
+  end
+end
+
+---------------------------------------------------------------- bridges
+
+function Bridge:__tostring() return ("bridge %s in %s"):format(self.name, self.node.name) end
+
+-- br:addr(cidr): an address on the bridge itself.
+function Bridge:addr(cidr)
+  self.node:addr(self.name, cidr)
+  return self
+end
+
+function Bridge:up() self.node:up(self.name) return self end
+function Bridge:down() self.node:down(self.name) return self end
+
+---------------------------------------------------------------- links
+
+function Link:__tostring()
+  return ("link %s:%s -- %s:%s"):format(self.a.node.name, self.a.name, self.b.node.name, self.b.name)
+end
+
+-- link:set{ up = bool, mtu = n } on both ends.
+function Link:set(opts)
+  arg(type(opts) == "table", 1, "set", "table expected")
+  self.a.node:set(self.a.name, opts)
+  self.b.node:set(self.b.name, opts)
+  return self
+end
+
+function Link:up() return self:set { up = true } end
+function Link:down() return self:set { up = false } end
+
+-- The end of the link in node: { node = , name = }.
+function Link:side(node)
+  if self.a.node == node then return self.a end
+  if self.b.node == node then return self.b end
+end
+
+return M

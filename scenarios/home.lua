@@ -1,0 +1,29 @@
+-- The tutorial's home network, from plain namespaces:
+--   verizon (the ISP) -- router -- bridge "home" -- laptop
+-- laptop reaches verizon through router, and back.
+local nsrun = require "nsrun"
+local lab = nsrun.lab("home", { prefix = args and args.prefix or "" })
+
+local verizon = lab:node "verizon"
+local router  = lab:router "router"
+local laptop  = lab:host "laptop"
+local home    = lab:bridge(lab.prefix .. "home")   -- in the host namespace
+
+lab:link(verizon, "eth1", router, "eth0")
+lab:link(laptop, "eth1", home)                  -- port: laptop_eth1
+lab:link(router, "eth1", home)                  -- port: router_eth1
+
+verizon:addr("eth1", "203.0.113.1/24")
+router:addr("eth0", "203.0.113.2/24")
+router:addr("eth1", "192.168.1.1/24")
+laptop:addr("eth1", "192.168.1.10/24")
+
+laptop:route("default", { via = "192.168.1.1" })
+verizon:route("192.168.1.0/24", { via = "203.0.113.2" })
+
+-- prove it: laptop -> verizon through router, and back
+for _, p in ipairs { { laptop, "203.0.113.1" }, { verizon, "192.168.1.10" } } do
+  local r = p[1]:exec { "ping", "-c", "1", "-W", "2", p[2] }
+  print(("%s -> %s: %s"):format(p[1].name, p[2], r.ok and "reachable" or "UNREACHABLE"))
+  if not r.ok then error(("%s cannot reach %s"):format(p[1].name, p[2])) end
+end
