@@ -96,6 +96,11 @@ int nsr_lab_create(const char *lab, nsr_journal **out, nsr_error *e)
 	if (err == 0)
 		err = write_line(j->fd, "", head);
 	if (err < 0) {
+		char path[sizeof j->dir + 8];
+
+		snprintf(path, sizeof path, "%s/journal", j->dir);
+		unlink(path);
+		rmdir(j->dir);
 		nsr_journal_close(j);
 		return nsr_fail(e, err, "journal of lab %s", lab);
 	}
@@ -141,6 +146,13 @@ static int is_number(const char *s)
 	return 1;
 }
 
+/* A PID the kernel can give: 2..4194304 (PID_MAX_LIMIT); never 0, 1 or a
+ * number that a cast would turn into one. */
+static int is_pid(const char *s)
+{
+	return is_number(s) && strlen(s) <= 7 && atol(s) > 1 && atol(s) <= 4194304;
+}
+
 /* A record's fields must be what its kind says: names that are valid names,
  * numbers that are numbers. */
 static int record_valid(const nsr_record *r)
@@ -149,7 +161,7 @@ static int record_valid(const nsr_record *r)
 
 	if (!strcmp(k, "lab"))
 		return r->nargs == 3 && !nsr_name_invalid(r->arg[0]) &&
-		       is_number(r->arg[1]) && is_number(r->arg[2]);
+		       is_pid(r->arg[1]) && is_number(r->arg[2]);
 	if (!strcmp(k, "ns") || !strcmp(k, "attach"))
 		return r->nargs == 1 && !nsr_name_invalid(r->arg[0]);
 	if (!strcmp(k, "link"))
@@ -157,8 +169,7 @@ static int record_valid(const nsr_record *r)
 		       (!strcmp(r->arg[0], "-") || !nsr_name_invalid(r->arg[0])) &&
 		       !nsr_ifname_invalid(r->arg[1]);
 	if (!strcmp(k, "proc"))
-		return r->nargs == 2 && is_number(r->arg[0]) && is_number(r->arg[1]) &&
-		       atoll(r->arg[0]) > 1;
+		return r->nargs == 2 && is_pid(r->arg[0]) && is_number(r->arg[1]);
 	return 0;
 }
 
@@ -225,7 +236,9 @@ int nsr_journal_parse(const char *text, size_t len, nsr_labinfo *info)
 		if (undo) {
 			for (int i = info->nrec - 1; i >= 0; i--)
 				if (same_record(&info->rec[i], &r)) {
-					info->rec[i] = info->rec[--info->nrec];
+					/* keep the order: teardown runs it backwards */
+					memmove(&info->rec[i], &info->rec[i + 1],
+						(--info->nrec - i) * sizeof r);
 					break;
 				}
 			continue;

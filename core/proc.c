@@ -204,11 +204,13 @@ int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,
 	struct pollfd pf;
 	int fd;
 
+	if (start == 0 || pid <= 1)
+		return 0;	/* gone before its start was read: not ours to end */
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
 		return errno == ESRCH ? 0 : nsr_fail(e, -errno, "process %d", (int)pid);
 	/* Holding the pidfd, the PID cannot be reused: check it is ours. */
-	if (nsr_proc_start(pid, &now) < 0 || (start && now != start)) {
+	if (nsr_proc_start(pid, &now) < 0 || now != start) {
 		close(fd);
 		return 0;
 	}

@@ -2,12 +2,13 @@
 --   verizon (the ISP) -- router -- bridge "home" -- laptop
 -- laptop reaches verizon through router, and back.
 local nsrun = require "nsrun"
-local lab = nsrun.lab("home", { prefix = args and args.prefix or "" })
+local args = args or {}   -- set by the nsrun interpreter; empty under plain lua5.4
+local lab = nsrun.lab("home", { prefix = args.prefix })
 
 local verizon = lab:node "verizon"
 local router  = lab:router "router"
 local laptop  = lab:host "laptop"
-local home    = lab:bridge(lab.prefix .. "home")   -- in the host namespace
+local home    = lab:bridge "home"                  -- in the host namespace
 
 lab:link(verizon, "eth1", router, "eth0")
 lab:link(laptop, "eth1", home)                  -- port: laptop_eth1

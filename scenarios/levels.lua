@@ -4,7 +4,8 @@
 --   levelb: veth0c <-> levelc: veth1c (192.168.1.1/24)
 -- then: ip netns exec levela ip route list
 local nsrun = require "nsrun"
-local lab = nsrun.lab("levels", { prefix = args and args.prefix or "" })
+local args = args or {}   -- set by the nsrun interpreter; empty under plain lua5.4
+local lab = nsrun.lab("levels", { prefix = args.prefix })
 
 local levela = lab:node "levela"
 local levelb = lab:node "levelb"

@@ -78,7 +78,8 @@ local function run_script(path, list, opts)
   -- os.exit in a script ends the script, not the teardown.
   local exit = os.exit
   os.exit = function(code)
-    error({ nsrun_exit = code == nil or code == true and 0 or code == false and 1 or code }, 0)
+    if code == nil or code == true then code = 0 elseif code == false then code = 1 end
+    error({ nsrun_exit = code }, 0)
   end
   local ok, e = xpcall(chunk, handler, table.unpack(list))
   os.exit = exit

@@ -14,6 +14,8 @@ Bridge.__index = Bridge
 local Link = { __name = "nsrun.link" }
 Link.__index = Link
 
+local FORWARDING = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" }
+
 local M = { Lab = Lab, Node = Node, Bridge = Bridge, Link = Link, opened = {} }
 
 ---------------------------------------------------------------- labs
@@ -22,10 +24,12 @@ function M.new(name, opts)
   util.string_arg(name, 1, "lab")
   arg(opts == nil or type(opts) == "table", 2, "lab", "table expected")
   opts = opts or {}
-  local why = core.name_invalid(name)
-  if why then fail(("lab name %q: %s"):format(name, why)) end
   local prefix = opts.prefix or ""
   arg(type(prefix) == "string", 2, "lab", "prefix must be a string")
+  -- The prefix names the lab too: copies of one scenario run side by side.
+  name = prefix .. name
+  local why = core.name_invalid(name)
+  if why then fail(("lab name %q: %s"):format(name, why)) end
   local journal = check(core.lab_create(name))
   local root, msg = core.root()
   if not root then journal:close(); core.lab_destroy(name); fail(msg) end
@@ -35,16 +39,8 @@ function M.new(name, opts)
     started = core.now(), counts = { addresses = 0, routes = 0 },
   }, Lab)
   lab.root = setmetatable({ lab = lab, name = "host", nsname = "-", ns = root,
-    role = "host-namespace", owned = false, ifaces = {}, addrs = {} }, Node)
-  -- New namespaces start with the host's IPv4/IPv6 "all" settings; write
-  -- forwarding only where it must differ.
-  lab.inherited = {
-    ["net.ipv4.ip_forward"] = root:sysctl("net.ipv4.ip_forward"),
-    ["net.ipv6.conf.all.forwarding"] = root:sysctl("net.ipv6.conf.all.forwarding"),
-  }
-  if root:sysctl("net.core.devconf_inherit_init_net") == "2" then
-    lab.inherited = {}
-  end
+    role = "host-namespace", owned = false, ifaces = {}, addrs = {}, routes = {},
+    fwd = {} }, Node)
   M.opened[#M.opened + 1] = lab
   return lab
 end
@@ -75,8 +71,16 @@ local function add_node(lab, name, role, fname)
     lab.journal:undo(record)
     fail(msg, code)
   end
+  -- What a new namespace starts with (copied from the host, or the kernel's
+  -- defaults, per net.core.devconf_inherit_init_net): read once per lab,
+  -- so forwarding is written only where it must differ.
+  if not lab.inherited then
+    lab.inherited = {}
+    for _, key in ipairs(FORWARDING) do lab.inherited[key] = ns:sysctl(key) end
+  end
   local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,
-    role = role, owned = true, ifaces = {}, addrs = {}, routes = {} }, Node)
+    role = role, owned = true, ifaces = {}, addrs = {}, routes = {},
+    fwd = setmetatable({}, { __index = lab.inherited }) }, Node)
   lab.nodes[name] = node
   lab.order[#lab.order + 1] = node
   node:forwarding(role == "router")
@@ -97,6 +101,8 @@ function Lab:attach(name, opts)
   arg(type(opts) == "table" and math.type(opts.pid) == "integer", 2, "attach",
     "{ pid = N } expected")
   local nsname = self.prefix .. name
+  local why = core.name_invalid(nsname)
+  if why then fail(("node name %q: %s"):format(nsname, why)) end
   if self.nodes[name] then fail(("node %s exists already in lab %s"):format(name, self.name)) end
   if core.exists(nsname) then fail(("namespace %s exists already"):format(nsname)) end
   local record = "attach " .. nsname
@@ -108,7 +114,7 @@ function Lab:attach(name, opts)
   end
   local node = setmetatable({ lab = self, name = name, nsname = nsname, ns = ns,
     role = "attached", owned = false, pid = opts.pid, ifaces = {}, addrs = {},
-    routes = {} }, Node)
+    routes = {}, fwd = {} }, Node)
   self.nodes[name] = node
   self.order[#self.order + 1] = node
   return node
@@ -121,7 +127,10 @@ function Lab:bridge(name, opts)
   util.string_arg(name, 1, "bridge")
   arg(opts == nil or type(opts) == "table", 2, "bridge", "table expected")
   local node = opts and opts.node or self.root
-  arg(getmetatable(node) == Node, 2, "bridge", "node must be a node")
+  arg(getmetatable(node) == Node and node.lab == self, 2, "bridge", "node must be a node of this lab")
+  -- in a namespace shared with others (the host's), the lab's prefix keeps
+  -- copies of one scenario apart
+  if not node.owned then name = self.prefix .. name end
   local why = core.ifname_invalid(name)
   if why then fail(("bridge %q: name %s"):format(name, why)) end
   if node.ifaces[name] then
@@ -149,7 +158,7 @@ end
 -- The name of a bridge's port for the other end: laptop_eth1, as the
 -- tutorial names it; <bridge>p<N> when that is too long.
 local function port_name(br, other, ifname)
-  local name = other.name .. "_" .. ifname
+  local name = (br.node.owned and other.name or other.nsname) .. "_" .. ifname
   if #name <= 15 and not br.node.ifaces[name] then return name end
   local n = #br.ports + 1
   repeat name = br.name:sub(1, 10) .. "p" .. n; n = n + 1 until not br.node.ifaces[name]
@@ -182,7 +191,15 @@ function Lab:link(...)
   if b.lab ~= self or a.lab ~= self then fail("link: both ends must belong to this lab") end
   local na, nb = a, getmetatable(b) == Bridge and b.node or b
   ifa = ifa or next_ifname(na)
-  if getmetatable(b) == Bridge then ifb = ifb or port_name(b, a, ifa) else ifb = ifb or next_ifname(nb) end
+  if getmetatable(b) == Bridge then ifb = ifb or port_name(b, a, ifa)
+  elseif not ifb then
+    ifb = next_ifname(nb)
+    if na == nb and ifb == ifa then  -- a link to itself needs two names
+      na.ifaces[ifa] = true
+      ifb = next_ifname(nb)
+      na.ifaces[ifa] = nil
+    end
+  end
   if na == nb and ifa == ifb then fail(("link %s: both ends are %s"):format(na.name, ifa)) end
   for _, e in ipairs { { na, ifa }, { nb, ifb } } do
     local why = core.ifname_invalid(e[2])
@@ -213,8 +230,9 @@ function Lab:link(...)
   return link
 end
 
--- lab:nodes([role]) -> the lab's nodes in the order they were made.
-function Lab:nodes(role)
+-- lab:all([role]) -> the lab's nodes in the order they were made (lab.nodes
+-- maps names to nodes).
+function Lab:all(role)
   local t = {}
   for _, n in ipairs(self.order) do
     if role == nil or n.role == role then t[#t + 1] = n end
@@ -228,14 +246,33 @@ function Lab:summary()
     seconds = core.now() - self.started }
 end
 
+-- lab:ping(a, b) -> true | false: does node a reach node b (or an address)?
+function Lab:ping(a, b)
+  arg(getmetatable(a) == Node, 1, "ping", "node expected")
+  return require("nsrun.ping").ping(a, b)
+end
+
+-- lab:pingall([nodes]) -> { ok =, pairs =, failed = { {src=, dst=, addr=} } }:
+-- every node to every other (default: the hosts, else all nodes).
+function Lab:pingall(nodes)
+  alive(self)
+  nodes = nodes or (#self:all("host") > 0 and self:all("host") or self.order)
+  return require("nsrun.ping").pingall(nodes)
+end
+
 -- lab:destroy(): remove everything the lab made (its journal says what).
 function Lab:destroy()
-  if self.destroyed then return true end
-  self.destroyed = true
-  for _, n in ipairs(self.order) do n.ns:close() end  -- open fds keep namespaces alive
-  self.root.ns:close()
-  self.journal:close()
-  return core.lab_destroy(self.name)
+  if not self.destroyed then
+    self.destroyed = true
+    for _, n in ipairs(self.order) do n.ns:close() end  -- open fds keep namespaces alive
+    self.root.ns:close()
+    self.journal:close()
+  elseif self.gone then
+    return true
+  end
+  local ok, msg, code = core.lab_destroy(self.name)
+  self.gone = ok or code == 2
+  return ok, msg, code
 end
 Lab.__close = function(self) self:destroy() end
 
@@ -318,12 +355,14 @@ end
 
 -- node:forwarding(on): IPv4 and IPv6 forwarding.
 function Node:forwarding(on)
+  node_arg(self, "forwarding")
   local want = on and "1" or "0"
-  for _, key in ipairs { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" } do
-    if self.lab.inherited[key] ~= want then
+  for _, key in ipairs(FORWARDING) do
+    if self.fwd[key] ~= want then
       local ok, msg, code = self.ns:sysctl(key, want)
       -- a kernel without IPv6 has no net.ipv6: nothing to turn off
       if not ok and not (code == 2 and key:find("ipv6")) then fail(msg, code) end
+      self.fwd[key] = want
     end
   end
   self.forwards = on and true or false
@@ -364,8 +403,8 @@ function Node:spawn(cmd)
   node_arg(self, "spawn")
   local argv = argv_of(cmd, "spawn")
   local log = self.lab.journal:dir() .. "/" .. self.nsname .. ".log"
-  local pid, start = self.ns:spawn(argv, log)
-  if not pid then fail(start) end
+  local pid, start, code = self.ns:spawn(argv, log)
+  if not pid then fail(start, code) end
   check(self.lab.journal:add(("proc %d %d"):format(pid, start)))
   self.lab.procs[#self.lab.procs + 1] = { pid = pid, start = start, node = self }
   return pid

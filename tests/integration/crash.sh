@@ -1,0 +1,31 @@
+# SIGKILL nsrun in the middle of building a fabric, then `nsrun destroy`:
+# nothing is left (namespaces, host links, mounts, state, processes).
+. "$(dirname "$0")/lib.sh"
+
+for delay in 0.05 0.15 0.3 0.5 0.8; do
+  "$NSRUN" scenarios/datacenter.lua spines=4 leaves=16 hosts=6 >/dev/null 2>&1 &
+  pid=$!
+  sleep "$delay"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  n=$(ip netns list | wc -l)
+  "$NSRUN" destroy dc >/dev/null 2>&1
+  expect_clean "after SIGKILL at ${delay}s ($n namespaces made) and destroy"
+done
+
+# a background process started in a lab is ended at destroy, by PID
+printf '%s\n' 'local lab = require("nsrun").lab "procs"' \
+  'local n = lab:node "pr-a"' 'n:spawn { "sleep", "300" }' >"${TMPDIR:-/tmp}/procs.lua"
+"$NSRUN" "${TMPDIR:-/tmp}/procs.lua" >/dev/null
+sp=$(ip netns pids pr-a 2>/dev/null | head -1)
+if [ -n "$sp" ] && kill -0 "$sp" 2>/dev/null; then pass "spawned sleep runs in pr-a (pid $sp)"
+else fail "no process in pr-a"; fi
+check "destroy procs" "$NSRUN" destroy procs
+sleep 0.2
+# (a zombie waiting for its new parent to reap it has ended)
+state=$(ps -o stat= -p "$sp" 2>/dev/null)
+if [ -n "$state" ] && [ "${state#Z}" = "$state" ]; then fail "pid $sp survived destroy ($state)"
+else pass "the process ended with the lab"; fi
+rm -f "${TMPDIR:-/tmp}/procs.lua"
+expect_clean "after the process lab"
+finish

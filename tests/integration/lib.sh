@@ -1,0 +1,53 @@
+# Shared by the integration tests: run as root, check with iproute2, and
+# prove that nothing is left behind.
+set -u
+NSRUN=${NSRUN:-build/nsrun}
+fails=0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP: needs root (real network namespaces)"
+  # In CI a skipped test is a failed test.
+  [ "${CI:-}" = true ] && exit 1
+  exit 77
+fi
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pass() { echo "ok: $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds
+check() {
+  local what=$1; shift
+  if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
+}
+
+# What the host looks like: namespaces, host links, /run/netns, /run/nsrun.
+snapshot() {
+  { ip netns list | awk '{print "netns", $1}'
+    ip -j link show | python3 -c 'import json,sys; [print("link", l["ifname"]) for l in json.load(sys.stdin)]'
+    ls -A /run/netns 2>/dev/null | sed 's/^/mount /'
+    ls -A /run/nsrun 2>/dev/null | sed 's/^/state /'
+  } | sort
+}
+
+BEFORE=$(snapshot)
+
+# expect_clean: the host looks as it did when the test started.
+expect_clean() {
+  local now
+  now=$(snapshot)
+  if [ "$now" = "$BEFORE" ]; then
+    pass "nothing left behind ${1:-}"
+  else
+    fail "left behind ${1:-}: $(diff <(echo "$BEFORE") <(echo "$now") | grep '^>' | tr '\n' ' ')"
+  fi
+}
+
+# jq-like field checks without jq: python3 reads iproute2's JSON.
+pyjson() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+export -f pyjson
+
+finish() {
+  if [ "$fails" -gt 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+  echo "all checks passed"
+  exit 0
+}
