@@ -21,7 +21,8 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	lua_sethook(L, NULL, 0, 0);
-	luaL_error(L, "interrupted");
+	lua_pushliteral(L, "interrupted");
+	lua_error(L);
 }
 
 static void on_signal(int sig)

@@ -44,6 +44,7 @@ end
 local function handler(e)
   if util.is_error(e) then return e end
   if type(e) == "table" and e.nsrun_exit then return e end
+  if e == "interrupted" then return "interrupted by a signal" end  -- main.c's hook
   return debug.traceback(tostring(e), 2)
 end
 
