@@ -13,6 +13,18 @@ for delay in 0.05 0.15 0.3 0.5 0.8; do
   expect_clean "after SIGKILL at ${delay}s ($n namespaces made) and destroy"
 done
 
+# SIGINT and SIGTERM during a build: nsrun tears down by itself, exit 1
+for sig in INT TERM; do
+  "$NSRUN" scenarios/datacenter.lua spines=4 leaves=16 hosts=6 >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.3
+  kill -"$sig" "$pid"
+  wait "$pid"
+  rc=$?
+  [ $rc = 1 ] && pass "SIG$sig: exit 1" || fail "SIG$sig: exit $rc"
+  expect_clean "after SIG$sig (no destroy needed)"
+done
+
 # a background process started in a lab is ended at destroy, by PID
 printf '%s\n' 'local lab = require("nsrun").lab "procs"' \
   'local n = lab:node "pr-a"' 'n:spawn { "sleep", "300" }' >"${TMPDIR:-/tmp}/procs.lua"
