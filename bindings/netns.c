@@ -88,6 +88,25 @@ static int l_delete(lua_State *L)
 	return nsrun_result(L, nsr_ns_delete(name, lua_toboolean(L, 2), &e), &e);
 }
 
+/* list() -> the names under /run/netns, sorted */
+static int l_list(lua_State *L)
+{
+	nsr_error e = { 0 };
+	char **names;
+	int n, err = nsr_ns_list(&names, &n, &e);
+
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_pushstring(L, names[i]);
+		lua_rawseti(L, -2, i + 1);
+		free(names[i]);
+	}
+	free(names);
+	return 1;
+}
+
 static int l_exists(lua_State *L)
 {
 	lua_pushboolean(L, nsr_ns_exists(luaL_checkstring(L, 1)));
@@ -361,6 +380,7 @@ static const luaL_Reg funcs[] = {
 	{ "root", l_root },
 	{ "delete", l_delete },
 	{ "exists", l_exists },
+	{ "list", l_list },
 	{ "ifname_invalid", l_ifname_invalid },
 	{ "name_invalid", l_name_invalid },
 	{ "prefix", l_prefix },

@@ -55,6 +55,10 @@ void nsr_ns_close(nsr_ns *ns);
  * already gone is not an error when missing_ok. */
 int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e);
 
+/* The names under /run/netns (`ip netns list`), sorted, malloc'd: free each
+ * and the array. */
+int nsr_ns_list(char ***names, int *n, nsr_error *e);
+
 /* 1 when /run/netns/NAME exists. */
 int nsr_ns_exists(const char *name);
 

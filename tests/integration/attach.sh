@@ -1,0 +1,46 @@
+# Attach a running process's namespace by PID; IPv6 addresses and routes;
+# MTU and MAC.  Checked with iproute2 and ping (with a deadline: link-local
+# addresses are tentative for a moment after links come up).
+. "$(dirname "$0")/lib.sh"
+
+tmp=$(mktemp -d)
+unshare -n sleep 300 &
+other=$!
+trap 'kill $other 2>/dev/null; rm -rf "$tmp"' EXIT
+sleep 0.2
+
+cat >"$tmp/attach.lua" <<LUA
+local nsrun = require "nsrun"
+local lab = nsrun.lab "att"
+local box = lab:attach("at-box", { pid = $other })
+local r = lab:router "at-r"
+local h = lab:host "at-h"
+lab:link(box, "eth0", r, "eth0")
+lab:link(r, "eth1", h, "eth0", { mtu = 9000 })
+h:set("eth0", { mac = "02:00:00:00:00:42" })
+box:up("lo")
+box:addr("eth0", "2001:db8:1::2/64")
+r:addr("eth0", "2001:db8:1::1/64")
+r:addr("eth1", "2001:db8:2::1/64")
+h:addr("eth0", "2001:db8:2::2/64")
+box:route("default", { via = "2001:db8:1::1" })
+h:route("2001:db8::/32", { via = "2001:db8:2::1" })
+assert(#nsrun.core.list() >= 3)
+LUA
+check "nsrun attach.lua" "$NSRUN" "$tmp/attach.lua"
+check "at-box names pid $other's namespace" bash -c \
+  "[ \$(ip netns identify $other) = at-box ]"
+check "at-h reaches the attached namespace over IPv6, through at-r" \
+  ip netns exec at-h ping -6 -c1 -w5 2001:db8:1::2
+check "the attached namespace answers back" ip netns exec at-box ping -6 -c1 -w5 2001:db8:2::2
+check "mtu 9000 on both ends" bash -c \
+  "ip -n at-r -j link show eth1 | grep -q '\"mtu\":9000' && ip -n at-h -j link show eth0 | grep -q '\"mtu\":9000'"
+check "mac set" bash -c "ip -n at-h -j link show eth0 | grep -q '02:00:00:00:00:42'"
+check "at-h's IPv6 route" bash -c "ip -n at-h -6 -j route show 2001:db8::/32 | grep -q '2001:db8:2::1'"
+check "nsrun destroy att" "$NSRUN" destroy att
+check "the adopted process still runs" kill -0 "$other"
+check "its namespace lost the links nsrun made" bash -c \
+  "[ \$(nsenter -t $other -n ip -o link | wc -l) = 1 ]"
+kill "$other"; wait "$other" 2>/dev/null
+expect_clean "after destroy"
+finish
