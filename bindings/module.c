@@ -3,6 +3,7 @@
  * preloaded, and lua/nsrun.lua run to make the module.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,6 +34,17 @@ static int l_now(lua_State *L)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	lua_pushnumber(L, (lua_Number)ts.tv_sec + ts.tv_nsec / 1e9);
 	return 1;
+}
+
+void nsrun_push_names(lua_State *L, char **names, int n)
+{
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_pushstring(L, names[i]);
+		lua_rawseti(L, -2, i + 1);
+		free(names[i]);
+	}
+	free(names);
 }
 
 static int load_embedded(lua_State *L)

@@ -97,13 +97,7 @@ static int l_list(lua_State *L)
 
 	if (err < 0)
 		return nsrun_result(L, err, &e);
-	lua_createtable(L, n, 0);
-	for (int i = 0; i < n; i++) {
-		lua_pushstring(L, names[i]);
-		lua_rawseti(L, -2, i + 1);
-		free(names[i]);
-	}
-	free(names);
+	nsrun_push_names(L, names, n);
 	return 1;
 }
 

@@ -22,6 +22,9 @@
 /* true, or nil + message + errno. */
 int nsrun_result(lua_State *L, int err, const nsr_error *e);
 
+/* Push names[0..n-1] as a Lua array and free them (and the array). */
+void nsrun_push_names(lua_State *L, char **names, int n);
+
 /* The open namespace at index i (raises when closed or not one). */
 nsr_ns *nsrun_checkns(lua_State *L, int i);
 

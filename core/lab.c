@@ -381,39 +381,9 @@ int nsr_lab_destroy(const char *lab, int *problems, nsr_error *e)
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int nsr_lab_names(char ***names, int *n, nsr_error *e)
 {
-	struct dirent *de;
-	DIR *d;
-	char **v = NULL;
-	int cap = 0;
+	int err = nsr_list_names(NSR_STATE_DIR, 1, names, n);
 
-	*names = NULL;
-	*n = 0;
-	if (!(d = opendir(NSR_STATE_DIR)))
-		return errno == ENOENT ? 0 : nsr_fail(e, -errno, "open %s", NSR_STATE_DIR);
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || nsr_name_invalid(de->d_name))
-			continue;
-		if (*n == cap) {
-			char **t = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof *t);
-
-			if (!t)
-				break;
-			v = t;
-		}
-		if (!(v[*n] = strdup(de->d_name)))
-			break;
-		(*n)++;
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof *v, cmp_names);
-	*names = v;
-	return 0;
+	return err < 0 ? nsr_fail(e, err, "list %s", NSR_STATE_DIR) : 0;
 }

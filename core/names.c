@@ -1,5 +1,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,4 +142,43 @@ void nsr_prefix_broadcast(const nsr_prefix *p, uint8_t out[4])
 {
 	for (int i = 0; i < 4; i++)
 		out[i] = p->addr[i] | (uint8_t)~byte_mask(p->len, i);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int nsr_list_names(const char *dir, int dirs_only, char ***names, int *n)
+{
+	struct dirent *de;
+	char **v = NULL, **t;
+	int cap = 0, err = 0;
+	DIR *d;
+
+	*names = NULL;
+	*n = 0;
+	if (!(d = opendir(dir)))
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (nsr_name_invalid(de->d_name) || (dirs_only && de->d_type != DT_DIR))
+			continue;
+		if (*n == cap) {
+			if (!(t = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof *t))) {
+				err = -ENOMEM;
+				break;
+			}
+			v = t;
+		}
+		if (!(v[*n] = strdup(de->d_name))) {
+			err = -ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof *v, cmp_names);
+	*names = v;
+	return err;
 }

@@ -45,4 +45,9 @@ void nsr_prefix_mask(nsr_prefix *p);
 /* The IPv4 broadcast address of p's subnet. */
 void nsr_prefix_broadcast(const nsr_prefix *p, uint8_t out[4]);
 
+/* The entries of dir that are valid names (nsr_name_invalid), sorted,
+ * malloc'd: free each and the array.  Only directories when dirs_only.
+ * A missing dir is an empty list.  Return 0 or -errno. */
+int nsr_list_names(const char *dir, int dirs_only, char ***names, int *n);
+
 #endif

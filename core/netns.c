@@ -1,5 +1,4 @@
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
@@ -304,39 +303,11 @@ int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e)
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int nsr_ns_list(char ***names, int *n, nsr_error *e)
 {
-	struct dirent *de;
-	char **v = NULL, **t;
-	int cap = 0;
-	DIR *d;
+	int err = nsr_list_names(NSR_NETNS_DIR, 0, names, n);
 
-	*names = NULL;
-	*n = 0;
-	if (!(d = opendir(NSR_NETNS_DIR)))
-		return errno == ENOENT ? 0 : nsr_fail(e, -errno, "open %s", NSR_NETNS_DIR);
-	while ((de = readdir(d))) {
-		if (nsr_name_invalid(de->d_name))
-			continue;	/* ".", "..", and names nsrun would not make */
-		if (*n == cap) {
-			if (!(t = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof *t)))
-				break;
-			v = t;
-		}
-		if (!(v[*n] = strdup(de->d_name)))
-			break;
-		(*n)++;
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof *v, cmp_names);
-	*names = v;
-	return 0;
+	return err < 0 ? nsr_fail(e, err, "list %s", NSR_NETNS_DIR) : 0;
 }
 
 int nsr_ns_exists(const char *name)

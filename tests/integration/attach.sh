@@ -30,9 +30,12 @@ LUA
 check "nsrun attach.lua" "$NSRUN" "$tmp/attach.lua"
 check "at-box names pid $other's namespace" bash -c \
   "[ \$(ip netns identify $other) = at-box ]"
-check "at-h reaches the attached namespace over IPv6, through at-r" \
-  ip netns exec at-h ping -6 -c1 -w5 2001:db8:1::2
-check "the attached namespace answers back" ip netns exec at-box ping -6 -c1 -w5 2001:db8:2::2
+# the first echoes wait on neighbour discovery while link-local addresses
+# are still tentative: allow 10 s for the path to come up
+ping6_within() { for _ in 1 2 3 4 5 6 7 8 9 10; do ip netns exec "$1" ping -6 -c1 -W1 "$2" && return 0; done; return 1; }
+export -f ping6_within
+check "at-h reaches the attached namespace over IPv6, through at-r" ping6_within at-h 2001:db8:1::2
+check "the attached namespace answers back" ping6_within at-box 2001:db8:2::2
 check "mtu 9000 on both ends" bash -c \
   "ip -n at-r -j link show eth1 | grep -q '\"mtu\":9000' && ip -n at-h -j link show eth0 | grep -q '\"mtu\":9000'"
 check "mac set" bash -c "ip -n at-h -j link show eth0 | grep -q '02:00:00:00:00:42'"
