@@ -36,12 +36,10 @@ static nsbox *newbox(lua_State *L)
 	return b;
 }
 
-static int boxed(lua_State *L, nsbox *b, int err, nsr_error *e)
+/* The box on the top of the stack, or nil, message, errno. */
+static int boxed(lua_State *L, int err, nsr_error *e)
 {
-	if (err < 0)
-		return nsrun_result(L, err, e);
-	(void)b;
-	return 1;	/* the box */
+	return err < 0 ? nsrun_result(L, err, e) : 1;
 }
 
 static int l_create(lua_State *L)
@@ -50,7 +48,7 @@ static int l_create(lua_State *L)
 	nsr_error e = { 0 };
 	nsbox *b = newbox(L);
 
-	return boxed(L, b, nsr_ns_create(name, &b->ns, &e), &e);
+	return boxed(L, nsr_ns_create(name, &b->ns, &e), &e);
 }
 
 static int l_attach(lua_State *L)
@@ -60,7 +58,7 @@ static int l_attach(lua_State *L)
 	nsr_error e = { 0 };
 	nsbox *b = newbox(L);
 
-	return boxed(L, b, nsr_ns_attach(name, (pid_t)pid, &b->ns, &e), &e);
+	return boxed(L, nsr_ns_attach(name, (pid_t)pid, &b->ns, &e), &e);
 }
 
 static int l_open(lua_State *L)
@@ -69,7 +67,7 @@ static int l_open(lua_State *L)
 	nsr_error e = { 0 };
 	nsbox *b = newbox(L);
 
-	return boxed(L, b, nsr_ns_open(name, &b->ns, &e), &e);
+	return boxed(L, nsr_ns_open(name, &b->ns, &e), &e);
 }
 
 static int l_root(lua_State *L)
@@ -77,7 +75,7 @@ static int l_root(lua_State *L)
 	nsr_error e = { 0 };
 	nsbox *b = newbox(L);
 
-	return boxed(L, b, nsr_ns_open_root(&b->ns, &e), &e);
+	return boxed(L, nsr_ns_open_root(&b->ns, &e), &e);
 }
 
 static int l_delete(lua_State *L)

@@ -53,7 +53,21 @@ local function alive(lab)
   if lab.destroyed then fail(("lab %s was destroyed"):format(lab.name)) end
 end
 
-local function add_node(lab, name, role, fname)
+-- fn(...) with record written ahead in the journal (no record: nil), and
+-- struck out if fn fails; fn returns a value or nil, message, errno.
+local function journaled(lab, record, fn, ...)
+  if record then check(lab.journal:add(record)) end
+  local v, msg, code = fn(...)
+  if not v then
+    if record then lab.journal:undo(record) end
+    fail(msg, code)
+  end
+  return v
+end
+
+-- Claim name for a new node: check it, record "<kind> <nsname>" in the
+-- journal, then make(nsname) -> ns handle; strike the record out if that fails.
+local function claim(lab, name, kind, fname, make)
   alive(lab)
   util.string_arg(name, 1, fname)
   local nsname = lab.prefix .. name
@@ -64,25 +78,25 @@ local function add_node(lab, name, role, fname)
     fail(("namespace %s exists already (not made by this lab): `ip netns del %s` "
       .. "or another lab prefix"):format(nsname, nsname))
   end
-  local record = "ns " .. nsname
-  check(lab.journal:add(record))
-  local ns, msg, code = core.create(nsname)
-  if not ns then
-    lab.journal:undo(record)
-    fail(msg, code)
-  end
+  local ns = journaled(lab, kind .. " " .. nsname, make, nsname)
+  local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,
+    ifaces = {}, addrs = {}, routes = {}, fwd = {} }, Node)
+  lab.nodes[name] = node
+  lab.order[#lab.order + 1] = node
+  return node
+end
+
+local function add_node(lab, name, role, fname)
+  local node = claim(lab, name, "ns", fname, core.create)
+  node.role, node.owned = role, true
   -- What a new namespace starts with (copied from the host, or the kernel's
   -- defaults, per net.core.devconf_inherit_init_net): read once per lab,
   -- so forwarding is written only where it must differ.
   if not lab.inherited then
     lab.inherited = {}
-    for _, key in ipairs(FORWARDING) do lab.inherited[key] = ns:sysctl(key) end
+    for _, key in ipairs(FORWARDING) do lab.inherited[key] = node.ns:sysctl(key) end
   end
-  local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,
-    role = role, owned = true, ifaces = {}, addrs = {}, routes = {},
-    fwd = setmetatable({}, { __index = lab.inherited }) }, Node)
-  lab.nodes[name] = node
-  lab.order[#lab.order + 1] = node
+  setmetatable(node.fwd, { __index = lab.inherited })
   node:forwarding(role == "router")
   return node
 end
@@ -96,27 +110,11 @@ function Lab:router(name) return add_node(self, name, "router", "router") end
 -- lab:attach(name, { pid = N }): name the namespace of a running process.
 -- Teardown removes the name (and the links made in it), never the process.
 function Lab:attach(name, opts)
-  alive(self)
-  util.string_arg(name, 1, "attach")
   arg(type(opts) == "table" and math.type(opts.pid) == "integer", 2, "attach",
     "{ pid = N } expected")
-  local nsname = self.prefix .. name
-  local why = core.name_invalid(nsname)
-  if why then fail(("node name %q: %s"):format(nsname, why)) end
-  if self.nodes[name] then fail(("node %s exists already in lab %s"):format(name, self.name)) end
-  if core.exists(nsname) then fail(("namespace %s exists already"):format(nsname)) end
-  local record = "attach " .. nsname
-  check(self.journal:add(record))
-  local ns, msg, code = core.attach(nsname, opts.pid)
-  if not ns then
-    self.journal:undo(record)
-    fail(msg, code)
-  end
-  local node = setmetatable({ lab = self, name = name, nsname = nsname, ns = ns,
-    role = "attached", owned = false, pid = opts.pid, ifaces = {}, addrs = {},
-    routes = {}, fwd = {} }, Node)
-  self.nodes[name] = node
-  self.order[#self.order + 1] = node
+  local node = claim(self, name, "attach", "attach",
+    function(nsname) return core.attach(nsname, opts.pid) end)
+  node.role, node.owned, node.pid = "attached", false, opts.pid
   return node
 end
 
@@ -136,13 +134,8 @@ function Lab:bridge(name, opts)
   if node.ifaces[name] then
     fail(("interface %s exists already in %s"):format(name, node.name))
   end
-  local record = not node.owned and ("link %s %s"):format(node.nsname, name)
-  if record then check(self.journal:add(record)) end
-  local ok, msg, code = node.ns:bridge(name)
-  if not ok then
-    if record then self.journal:undo(record) end
-    fail(msg, code)
-  end
+  journaled(self, not node.owned and ("link %s %s"):format(node.nsname, name) or nil,
+    node.ns.bridge, node.ns, name)
   local br = setmetatable({ lab = self, node = node, name = name, ports = {} }, Bridge)
   node.ifaces[name] = br
   self.bridges[#self.bridges + 1] = br
@@ -211,12 +204,7 @@ function Lab:link(...)
   local record
   if not na.owned then record = ("link %s %s"):format(na.nsname, ifa)
   elseif not nb.owned then record = ("link %s %s"):format(nb.nsname, ifb) end
-  if record then check(self.journal:add(record)) end
-  local ok, msg, code = na.ns:veth(ifa, nb.ns, ifb)
-  if not ok then
-    if record then self.journal:undo(record) end
-    fail(msg, code)
-  end
+  journaled(self, record, na.ns.veth, na.ns, ifa, nb.ns, ifb)
   local link = setmetatable({ lab = self, a = { node = na, name = ifa },
     b = { node = nb, name = ifb }, bridge = getmetatable(b) == Bridge and b or nil }, Link)
   na.ifaces[ifa] = link
@@ -270,9 +258,9 @@ function Lab:destroy()
   elseif self.gone then
     return true
   end
-  local ok, msg, code = core.lab_destroy(self.name)
+  local ok, msg, code, problems = core.lab_destroy(self.name)
   self.gone = ok or code == 2
-  return ok, msg, code
+  return ok, msg, code, problems
 end
 Lab.__close = function(self) self:destroy() end
 
