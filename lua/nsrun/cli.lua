@@ -48,10 +48,16 @@ local function handler(e)
   return debug.traceback(tostring(e), 2)
 end
 
-local function hints(lab)
+local function hints(lab, removing)
   local s = lab:summary()
-  print(("lab %s is up: %d nodes, %d links, %d addresses, %d routes (%.2f s)")
-    :format(lab.name, s.nodes, s.links, s.addresses, s.routes, s.seconds))
+  local t = {}
+  for _, phase in ipairs { "build", "addresses", "routes", "check" } do
+    if s.times[phase] then t[#t + 1] = ("%s %.2f s"):format(phase, s.times[phase]) end
+  end
+  print(("lab %s %s: %d nodes, %d links, %d addresses, %d routes (%.2f s%s)")
+    :format(lab.name, lab.dry and "(dry: nothing was made)" or "is up", s.nodes, s.links,
+      s.addresses, s.routes, s.seconds, #t > 0 and ": " .. table.concat(t, ", ") or ""))
+  if lab.dry or removing then return end
   local first = lab.order[1]
   if first then
     print(("  explore: ip netns exec %s ip route"):format(first.nsname))
@@ -89,10 +95,10 @@ local function run_script(path, list, opts)
     e = ok and nil or ("script exited with status " .. tostring(e.nsrun_exit))
   end
   if ok then
-    if opts.rm then return teardown(nsrun.opened, "--rm") and 0 or 1 end
     for _, lab in ipairs(nsrun.opened) do
-      if not lab.destroyed then hints(lab) end
+      if not lab.destroyed then hints(lab, opts.rm) end
     end
+    if opts.rm then return teardown(nsrun.opened, "--rm") and 0 or 1 end
     return 0
   end
   eprintf("nsrun: %s\n", tostring(e))

@@ -15,6 +15,9 @@ local Link = { __name = "nsrun.link" }
 Link.__index = Link
 
 local FORWARDING = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" }
+-- what every new namespace starts with, read once per lab (see add_node)
+local INHERITED = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
+  "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" }
 
 local M = { Lab = Lab, Node = Node, Bridge = Bridge, Link = Link, opened = {} }
 
@@ -30,17 +33,20 @@ function M.new(name, opts)
   name = prefix .. name
   local why = core.name_invalid(name)
   if why then fail(("lab name %q: %s"):format(name, why)) end
-  local journal = check(core.lab_create(name))
-  local root, msg = core.root()
-  if not root then journal:close(); core.lab_destroy(name); fail(msg) end
+  -- the kernel, or nothing at all for a dry lab (its model only)
+  local sys = opts.dry and require("nsrun.dry") or core
+  local journal = check(sys.lab_create(name))
+  local root, msg = sys.root()
+  if not root then journal:close(); sys.lab_destroy(name); fail(msg) end
   local lab = setmetatable({
-    name = name, prefix = prefix, journal = journal,
+    name = name, prefix = prefix, journal = journal, sys = sys, dry = opts.dry and true,
+    times = {},
     nodes = {}, order = {}, links = {}, bridges = {}, procs = {},
     started = core.now(), counts = { addresses = 0, routes = 0 },
   }, Lab)
   lab.root = setmetatable({ lab = lab, name = "host", nsname = "-", ns = root,
     role = "host-namespace", owned = false, ifaces = {}, addrs = {}, routes = {},
-    fwd = {} }, Node)
+    known = {} }, Node)
   M.opened[#M.opened + 1] = lab
   return lab
 end
@@ -74,29 +80,38 @@ local function claim(lab, name, kind, fname, make)
   local why = core.name_invalid(nsname)
   if why then fail(("node name %q: %s"):format(nsname, why)) end
   if lab.nodes[name] then fail(("node %s exists already in lab %s"):format(name, lab.name)) end
-  if core.exists(nsname) then
+  if lab.sys.exists(nsname) then
     fail(("namespace %s exists already (not made by this lab): `ip netns del %s` "
       .. "or another lab prefix"):format(nsname, nsname))
   end
   local ns = journaled(lab, kind .. " " .. nsname, make, nsname)
   local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,
-    ifaces = {}, addrs = {}, routes = {}, fwd = {} }, Node)
+    ifaces = {}, addrs = {}, routes = {}, known = {} }, Node)
   lab.nodes[name] = node
   lab.order[#lab.order + 1] = node
   return node
 end
 
+-- How long each phase took: lab.times[phase] = seconds (nodes and links are
+-- counted from the lab's start to the first autoaddr).
+local function timed(lab, phase, fn)
+  local t0 = core.now()
+  local r = fn()
+  lab.times[phase] = (lab.times[phase] or 0) + core.now() - t0
+  return r
+end
+
 local function add_node(lab, name, role, fname)
-  local node = claim(lab, name, "ns", fname, core.create)
+  local node = claim(lab, name, "ns", fname, lab.sys.create)
   node.role, node.owned = role, true
   -- What a new namespace starts with (copied from the host, or the kernel's
   -- defaults, per net.core.devconf_inherit_init_net): read once per lab,
   -- so forwarding is written only where it must differ.
   if not lab.inherited then
     lab.inherited = {}
-    for _, key in ipairs(FORWARDING) do lab.inherited[key] = node.ns:sysctl(key) end
+    for _, key in ipairs(INHERITED) do lab.inherited[key] = node.ns:sysctl(key) end
   end
-  setmetatable(node.fwd, { __index = lab.inherited })
+  setmetatable(node.known, { __index = lab.inherited })
   node:forwarding(role == "router")
   return node
 end
@@ -113,7 +128,7 @@ function Lab:attach(name, opts)
   arg(type(opts) == "table" and math.type(opts.pid) == "integer", 2, "attach",
     "{ pid = N } expected")
   local node = claim(self, name, "attach", "attach",
-    function(nsname) return core.attach(nsname, opts.pid) end)
+    function(nsname) return self.sys.attach(nsname, opts.pid) end)
   node.role, node.owned, node.pid = "attached", false, opts.pid
   return node
 end
@@ -231,7 +246,106 @@ end
 function Lab:summary()
   return { nodes = #self.order, links = #self.links, bridges = #self.bridges,
     addresses = self.counts.addresses, routes = self.counts.routes,
-    seconds = core.now() - self.started }
+    seconds = core.now() - self.started, times = self.times }
+end
+
+-- Generators (nsrun.gen): lab:leafspine{...}, lab:fattree(k), lab:linear(n),
+-- lab:ring(n), lab:mesh(n), lab:star(n), lab:tree(depth, fanout).
+for _, g in ipairs { "leafspine", "fattree", "linear", "ring", "mesh", "star", "tree" } do
+  Lab[g] = function(self, ...)
+    alive(self)
+    return require("nsrun.gen")[g](self, ...)
+  end
+end
+
+-- lab:autoaddr([opts]): address every interface the script left without
+-- one (see nsrun.ipam): /31s between routers, a subnet per host segment,
+-- a loopback /32 per router.  opts: p2p, segments, segment_len, loopbacks
+-- (pools, or false), ipv6 (a /96 for dual stack, e.g. "fd00::/96").
+function Lab:autoaddr(opts)
+  alive(self)
+  arg(opts == nil or type(opts) == "table", 1, "autoaddr", "table expected")
+  self.times.build = self.times.build or core.now() - self.started
+  local plan = timed(self, "addresses", function() return require("nsrun.ipam").plan(self, opts, fail) end)
+  self.ipv6 = opts and opts.ipv6 or self.ipv6
+  timed(self, "addresses", function()
+    for _, a in ipairs(plan) do a.node:addr(a.ifname, a.cidr) end
+  end)
+  return plan
+end
+
+-- lab:autoroute([opts]): static routes from the graph (see nsrun.routing):
+-- shortest paths, ECMP where they tie, aggregated; hosts default to their
+-- gateway.  Routers with ECMP get loose reverse-path filtering; the
+-- host-wide neighbour table is checked first.  opts.aggregate = false
+-- keeps one route per destination.
+function Lab:autoroute(opts)
+  alive(self)
+  arg(opts == nil or type(opts) == "table", 1, "autoroute", "table expected")
+  self.times.build = self.times.build or core.now() - self.started
+  self:neighbours()
+  local plan = timed(self, "routes", function() return require("nsrun.routing").plan(self, opts) end)
+  local ipam = require "nsrun.ipam"
+  local p6 = self.ipv6 and self.ipv6:match("^(.-)/")
+  local function v6(addr)
+    local ip4 = require "nsrun.ip4"
+    local n, len = ip4.parse(addr)
+    return ipam.map6(p6, n, len):gsub("/128$", "")
+  end
+  timed(self, "routes", function()
+    for _, node in ipairs(self.order) do
+      local routes = plan[node] or {}
+      local has_default = false
+      for _, r in ipairs(node.routes) do has_default = has_default or r.dst == "default" end
+      for _, r in ipairs(routes) do
+        if not (r.dst == "default" and has_default) then
+          node:route(r.dst, r.nexthops)
+          if p6 then
+            local hops = {}
+            for i, h in ipairs(r.nexthops) do hops[i] = { via = v6(h.via), dev = h.dev } end
+            node:route(r.dst == "default" and "default" or v6(r.dst), hops)
+          end
+        end
+      end
+      if #routes > 1 or (routes[1] and #routes[1].nexthops > 1) then
+        if node.role == "router" then
+          for _, key in ipairs { "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" } do
+            if node.known[key] == "1" then node:ensure(key, "2") end
+          end
+        end
+      end
+    end
+  end)
+  return plan
+end
+
+-- lab:neighbours(): the kernel's neighbour table is one for all namespaces
+-- (net.ipv4/ipv6.neigh.default.gc_thresh1/2/3, 128/512/1024 by default); a
+-- lab with more entries than that loses pings everywhere.  Raise them, in
+-- the host, when this lab needs more, and say so.
+function Lab:neighbours()
+  if self.dry then return end
+  -- every end of a veth pair learns its peer; every member of a bridge
+  -- segment (its ports and the bridge) may learn every other
+  local need = 0
+  for _, l in ipairs(self.links) do if not l.bridge then need = need + 2 end end
+  for _, br in ipairs(self.bridges) do need = need + (#br.ports + 1) * #br.ports end
+  need = need * 2   -- room for other labs and the host
+  for _, fam in ipairs { "ipv4", "ipv6" } do
+    local base = "net." .. fam .. ".neigh.default.gc_thresh"
+    local t3 = tonumber(self.root.ns:sysctl(base .. "3")) or 0
+    if t3 < need then
+      local want = { need // 4, need // 2, need }
+      local old = {}
+      for i = 1, 3 do
+        old[i] = self.root.ns:sysctl(base .. i) or "?"
+        if (tonumber(old[i]) or 0) < want[i] then check(self.root.ns:sysctl(base .. i, tostring(want[i]))) end
+      end
+      io.stderr:write(("nsrun: lab %s needs ~%d neighbour entries: raised %s1/2/3 "
+        .. "from %s to %d/%d/%d (host-wide; they stay raised)\n")
+        :format(self.name, need // 2, base, table.concat(old, "/"), want[1], want[2], want[3]))
+    end
+  end
 end
 
 -- lab:ping(a, b) -> true | false: does node a reach node b (or an address)?
@@ -240,12 +354,16 @@ function Lab:ping(a, b)
   return require("nsrun.ping").ping(a, b)
 end
 
--- lab:pingall([nodes]) -> { ok =, pairs =, failed = { {src=, dst=, addr=} } }:
--- every node to every other (default: the hosts, else all nodes).
-function Lab:pingall(nodes)
+-- lab:pingall([nodes] [, { sample = n }]) -> { ok =, pairs =, failed =
+-- { {src=, dst=, addr=} } }: every node to every other (default: the hosts,
+-- else all nodes), or n sampled pairs.
+function Lab:pingall(nodes, opts)
   alive(self)
+  if opts == nil and type(nodes) == "table" and getmetatable(nodes) == nil and nodes[1] == nil then
+    nodes, opts = nil, nodes
+  end
   nodes = nodes or (#self:all("host") > 0 and self:all("host") or self.order)
-  return require("nsrun.ping").pingall(nodes)
+  return timed(self, "check", function() return require("nsrun.ping").pingall(nodes, opts) end)
 end
 
 -- lab:destroy(): remove everything the lab made (its journal says what).
@@ -258,7 +376,7 @@ function Lab:destroy()
   elseif self.gone then
     return true
   end
-  local ok, msg, code, problems = core.lab_destroy(self.name)
+  local ok, msg, code, problems = self.sys.lab_destroy(self.name)
   self.gone = ok or code == 2
   return ok, msg, code, problems
 end
@@ -344,16 +462,20 @@ end
 -- node:forwarding(on): IPv4 and IPv6 forwarding.
 function Node:forwarding(on)
   node_arg(self, "forwarding")
-  local want = on and "1" or "0"
-  for _, key in ipairs(FORWARDING) do
-    if self.fwd[key] ~= want then
-      local ok, msg, code = self.ns:sysctl(key, want)
-      -- a kernel without IPv6 has no net.ipv6: nothing to turn off
-      if not ok and not (code == 2 and key:find("ipv6")) then fail(msg, code) end
-      self.fwd[key] = want
-    end
-  end
+  for _, key in ipairs(FORWARDING) do self:ensure(key, on and "1" or "0") end
   self.forwards = on and true or false
+  return self
+end
+
+-- node:ensure(key, value): set a sysctl unless it is known to hold value
+-- already (what the namespace started with, or what nsrun wrote).  A
+-- kernel without IPv6 has no net.ipv6: nothing to set there.
+function Node:ensure(key, value)
+  if self.known[key] ~= value then
+    local ok, msg, code = self.ns:sysctl(key, value)
+    if not ok and not (code == 2 and key:find("ipv6")) then fail(msg, code) end
+    self.known[key] = value
+  end
   return self
 end
 

@@ -24,17 +24,33 @@ function M.ping(src, dst, timeout)
   return false
 end
 
--- pingall(nodes) -> { pairs = n, failed = { {src, dst, addr}, ... } }
-function M.pingall(nodes)
-  local res = { pairs = 0, failed = {} }
-  for _, a in ipairs(nodes) do
-    for _, b in ipairs(nodes) do
-      if a ~= b then
-        res.pairs = res.pairs + 1
-        if not M.ping(a, b) then
-          res.failed[#res.failed + 1] = { src = a.name, dst = b.name, addr = target(b) }
-        end
+-- pingall(nodes [, { sample = n }]) -> { ok =, pairs = n, failed = { {src, dst, addr}, ... } }
+-- Every ordered pair, or n pairs drawn at random (the same n pairs for the
+-- same lab: the draw is seeded).
+function M.pingall(nodes, opts)
+  local pairs_ = {}
+  local sample = opts and opts.sample
+  if sample and #nodes > 1 then
+    local seed = 1
+    for _ = 1, sample do
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      local a = seed % #nodes + 1
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      local b = seed % (#nodes - 1) + 1
+      if b >= a then b = b + 1 end
+      pairs_[#pairs_ + 1] = { nodes[a], nodes[b] }
+    end
+  else
+    for _, a in ipairs(nodes) do
+      for _, b in ipairs(nodes) do
+        if a ~= b then pairs_[#pairs_ + 1] = { a, b } end
       end
+    end
+  end
+  local res = { pairs = #pairs_, failed = {} }
+  for _, p in ipairs(pairs_) do
+    if not M.ping(p[1], p[2]) then
+      res.failed[#res.failed + 1] = { src = p[1].name, dst = p[2].name, addr = target(p[2]) }
     end
   end
   res.ok = #res.failed == 0

@@ -1,0 +1,46 @@
+-- nsrun.dry: a backend that builds the lab's model and touches nothing:
+-- nsrun.lab(name, { dry = true }).  For tests without root, and for
+-- looking at what a script would build (counts, addresses, routes).
+local M = {}
+
+local NS = { __name = "nsrun.dryns" }
+NS.__index = NS
+
+-- what a fresh namespace (and the host) reads before anything is written
+local DEFAULTS = {
+  ["net.ipv4.neigh.default.gc_thresh1"] = "128",
+  ["net.ipv4.neigh.default.gc_thresh2"] = "512",
+  ["net.ipv4.neigh.default.gc_thresh3"] = "1024",
+  ["net.ipv6.neigh.default.gc_thresh1"] = "128",
+  ["net.ipv6.neigh.default.gc_thresh2"] = "512",
+  ["net.ipv6.neigh.default.gc_thresh3"] = "1024",
+}
+
+local function new(name) return setmetatable({ nsname = name, sysctls = {} }, NS) end
+
+local function ok() return true end
+NS.veth, NS.bridge, NS.set, NS.del, NS.addr, NS.route, NS.route_del = ok, ok, ok, ok, ok, ok, ok
+function NS:close() end
+function NS:name() return self.nsname end
+function NS:sysctl(key, value)
+  if value ~= nil then self.sysctls[key] = value; return true end
+  return self.sysctls[key] or DEFAULTS[key] or "0"
+end
+local function nothing() return nil, "a dry lab runs no command", 95 end
+NS.run, NS.spawn = nothing, nothing
+NS.__tostring = function(self) return "dry netns " .. self.nsname end
+
+function M.root() return new("") end
+function M.create(name) return new(name) end
+function M.attach(name) return new(name) end
+function M.exists() return false end
+
+local Journal = {}
+Journal.__index = Journal
+Journal.add, Journal.undo, Journal.close = ok, ok, function() end
+function Journal:dir() return "(dry)" end
+
+function M.lab_create() return setmetatable({}, Journal) end
+function M.lab_destroy() return true end
+
+return M

@@ -1,0 +1,132 @@
+-- nsrun.ipam: automatic addressing of a lab's graph.
+--   router-to-router links: a /31 each from the p2p pool;
+--   every other segment (hosts behind a router, bridges): a subnet from the
+--   segments pool, the router (gateway) first, then the others in order;
+--   every router: a /32 on lo from the loopbacks pool.
+-- Interfaces the script addressed itself are kept, and blocks that overlap
+-- them are never handed out.  Optionally dual stack: each IPv4 address a
+-- also gets ipv6_prefix + a (an IPv4-mapped /96, e.g. fd00::10.1.0.2/120).
+local ip4 = require "nsrun.ip4"
+local l2 = require "nsrun.l2"
+
+local M = {}
+
+M.defaults = {
+  p2p = "10.128.0.0/10",
+  segments = "10.0.0.0/9",
+  segment_len = 24,
+  loopbacks = "10.255.0.0/16",
+  ipv6 = false,          -- or a /96 such as "fd00::/96"
+}
+
+-- The addresses already on interfaces (the script's own): a list of
+-- { n, len, node, ifname }, checked for duplicates.
+local function explicit(lab, fail)
+  local list, seen = {}, {}
+  for _, node in ipairs(lab.order) do
+    for _, a in ipairs(node.addrs) do
+      local n, len = ip4.parse(a.cidr)
+      if n then
+        local where = node.name .. ":" .. a.ifname
+        if seen[n] and a.ifname ~= "lo" then
+          fail(("address %s is on both %s and %s"):format(ip4.ntoa(n), seen[n], where))
+        end
+        seen[n] = where
+        list[#list + 1] = { n = n, len = len, node = node, ifname = a.ifname }
+      end
+    end
+  end
+  return list
+end
+
+-- plan(lab, opts, fail) -> list of { node, ifname, cidr } to add.
+function M.plan(lab, opts, fail)
+  opts = setmetatable(opts or {}, { __index = M.defaults })
+  local given = explicit(lab, fail)
+  local function taken(n, len)
+    for _, g in ipairs(given) do
+      if ip4.overlap(n, len, g.n, g.len) then return true end
+    end
+    return false
+  end
+  local pools = {}
+  for _, what in ipairs { "p2p", "segments", "loopbacks" } do
+    if opts[what] then
+      local p, why = ip4.pool(opts[what], what)
+      if not p then fail(why) end
+      pools[what] = p
+    end
+  end
+  local function take(what, len)
+    local n, why = pools[what]:take(len, taken)
+    if not n then fail(why) end
+    return n
+  end
+  local has = {}
+  for _, g in ipairs(given) do has[l2.key(g.node, g.ifname)] = true end
+
+  local out = {}
+  local function add(node, ifname, n, len)
+    out[#out + 1] = { node = node, ifname = ifname, cidr = ip4.format(n, len) }
+  end
+  local segs = l2.segments(lab)
+  for _, seg in ipairs(segs) do
+    local addressed = false
+    for _, i in ipairs(seg.ifs) do addressed = addressed or has[l2.key(i.node, i.ifname)] end
+    -- a segment the script addressed (even in part) is the script's
+    if not addressed then
+      if l2.is_p2p(seg) then
+        local n = take("p2p", 31)
+        add(seg.ifs[1].node, seg.ifs[1].ifname, n, 31)
+        add(seg.ifs[2].node, seg.ifs[2].ifname, n + 1, 31)
+      else
+        -- who is addressed: not bridge ports (their bridge is); the gateway
+        -- (a router, or the bridge in a router) first
+        local members = {}
+        for _, i in ipairs(seg.ifs) do
+          local port = seg.bridge and i.node == seg.bridge.node and i.ifname ~= seg.bridge.name
+          if not port then members[#members + 1] = i end
+        end
+        table.sort(members, function(x, y)
+          local rx, ry = x.node.role == "router", y.node.role == "router"
+          if rx ~= ry then return rx end
+          return false
+        end)
+        local len = opts.segment_len
+        if #members + 2 > ip4.size(len) then
+          fail(("a segment of %d interfaces does not fit in a /%d (segment_len)"):format(#members, len))
+        end
+        if #members > 0 then
+          local n = take("segments", len)
+          for i, m in ipairs(members) do add(m.node, m.ifname, n + i, len) end
+        end
+      end
+    end
+  end
+  if pools.loopbacks then
+    for _, node in ipairs(lab.order) do
+      if node.role == "router" and not has[l2.key(node, "lo")] then
+        add(node, "lo", take("loopbacks", 32), 32)
+      end
+    end
+  end
+  if opts.ipv6 then
+    local p6, plen = opts.ipv6:match("^(.-)/(%d+)$")
+    if not p6 or tonumber(plen) ~= 96 or not p6:find("::$") then
+      fail(("ipv6 = %q: give an IPv6 /96, such as \"fd00::/96\""):format(tostring(opts.ipv6)))
+    end
+    for i = 1, #out do
+      local a = out[i]
+      local n, len = ip4.parse(a.cidr)
+      out[#out + 1] = { node = a.node, ifname = a.ifname, cidr = M.map6(p6, n, len) }
+    end
+  end
+  return out
+end
+
+-- map6("fd00::", n, len) -> "fd00::a.b.c.d/96+len"
+function M.map6(p6, n, len)
+  return ("%s%s/%d"):format(p6, ip4.ntoa(n), 96 + len)
+end
+
+return M
