@@ -70,8 +70,12 @@ local function teardown(labs, why)
   for _, lab in ipairs(labs) do
     if not lab.destroyed then
       local ok, msg = lab:destroy()
-      if ok then eprintf("nsrun: %s: removed lab %s\n", why, lab.name)
-      else eprintf("nsrun: removing lab %s: %s\n", lab.name, msg); status = false end
+      if not ok then
+        eprintf("nsrun: removing lab %s: %s\n", lab.name, msg)
+        status = false
+      elseif not lab.dry then
+        eprintf("nsrun: %s: removed lab %s\n", why, lab.name)
+      end
     end
   end
   return status

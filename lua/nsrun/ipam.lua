@@ -28,7 +28,7 @@ local function explicit(lab, fail)
       local n, len = ip4.parse(a.cidr)
       if n then
         local where = node.name .. ":" .. a.ifname
-        if seen[n] and a.ifname ~= "lo" then
+        if seen[n] then
           fail(("address %s is on both %s and %s"):format(ip4.ntoa(n), seen[n], where))
         end
         seen[n] = where

@@ -1,0 +1,210 @@
+-- Pure Lua tests of the fabric layer, no root: dry labs (nothing is made).
+-- Counts match the formulas; no address is given twice and no two segments
+-- overlap; ECMP fan-out matches the graph; aggregation changes no path.
+-- Prints TAP; exits non-zero when a test fails.
+local nsrun = require "nsrun"
+local ip4 = require "nsrun.ip4"
+local routing = require "nsrun.routing"
+
+local n, failed = 0, 0
+local function ok(cond, what)
+  n = n + 1
+  if not cond then failed = failed + 1 end
+  print(("%s %d - %s"):format(cond and "ok" or "not ok", n, what))
+end
+
+local seq = 0
+local function dry()
+  seq = seq + 1
+  return nsrun.lab("t" .. seq, { dry = true })
+end
+
+-- every assigned IPv4 address once; segments (networks) of different
+-- segments never overlap
+local function no_overlap(lab, what)
+  local seen, nets, dup = {}, {}, nil
+  for _, node in ipairs(lab.order) do
+    for _, a in ipairs(node.addrs) do
+      local x, len = ip4.parse(a.cidr)
+      if x then
+        if seen[x] then dup = a.cidr end
+        seen[x] = true
+        nets[ip4.network(x, len) .. "/" .. len] = { n = ip4.network(x, len), len = len }
+      end
+    end
+  end
+  local list = {}
+  for _, v in pairs(nets) do list[#list + 1] = v end
+  local overlap
+  for i = 1, #list do
+    for j = i + 1, #list do
+      if ip4.overlap(list[i].n, list[i].len, list[j].n, list[j].len) then
+        overlap = ip4.format(list[i].n, list[i].len) .. " " .. ip4.format(list[j].n, list[j].len)
+      end
+    end
+  end
+  ok(not dup and not overlap, what .. ": no address twice, no overlapping subnets"
+    .. (dup and (" (twice: " .. dup .. ")") or "") .. (overlap and (" (" .. overlap .. ")") or ""))
+end
+
+local function lookup(routes, addr)
+  local x = ip4.parse(addr)
+  local best
+  for _, r in ipairs(routes) do
+    local rn, rl = ip4.parse(r.dst == "default" and "0.0.0.0/0" or r.dst)
+    if ip4.network(x, rl) == rn and (not best or rl > best.len) then best = { len = rl, r = r } end
+  end
+  return best and best.r
+end
+
+local function hopset(r)
+  local t = {}
+  for _, h in ipairs(r and r.nexthops or {}) do t[#t + 1] = h.via end
+  table.sort(t)
+  return table.concat(t, " ")
+end
+
+-- aggregated and per-destination plans choose the same next hops for every
+-- host address
+local function exact(lab, what)
+  local agg, flat = routing.plan(lab), routing.plan(lab, { aggregate = false })
+  local bad
+  for _, node in ipairs(lab:all "router") do
+    for _, h in ipairs(lab:all "host") do
+      local a = h:ip(4)
+      if hopset(lookup(agg[node], a)) ~= hopset(lookup(flat[node], a)) then
+        bad = node.name .. " -> " .. a
+      end
+    end
+  end
+  ok(not bad, what .. ": aggregation changes no next hop" .. (bad and (" (" .. bad .. ")") or ""))
+end
+
+-- leaf-spine
+for _, size in ipairs { { 2, 4, 2 }, { 4, 8, 3 }, { 3, 5, 1 } } do
+  local S, L, H = size[1], size[2], size[3]
+  local what = ("leafspine %d/%d/%d"):format(S, L, H)
+  local lab = dry()
+  local t = lab:leafspine { spines = S, leaves = L, hosts = H }
+  ok(#lab.order == S + L + L * H, what .. ": nodes = S + L + L*H")
+  ok(#lab.links == S * L + L * H, what .. ": links = S*L + L*H")
+  lab:autoaddr()
+  -- p2p: 2 per leaf-spine link; segments: leaf + hosts; loopbacks: routers
+  ok(lab:summary().addresses == 2 * S * L + L * (H + 1) + S + L,
+    what .. ": addresses = 2*S*L + L*(H+1) + S + L")
+  no_overlap(lab, what)
+  local plan = lab:autoroute()
+  local fan = true
+  for l, leaf in ipairs(t.leaves) do
+    for _, h in ipairs(t.hosts) do
+      if not h.name:find("^h" .. l .. "%-") then
+        local r = lookup(plan[leaf], h:ip(4))
+        fan = fan and r and #r.nexthops == S
+      end
+    end
+  end
+  ok(fan, what .. ": a leaf reaches every remote leaf's hosts over all S spines")
+  local one = true
+  for _, sp in ipairs(t.spines) do
+    for _, h in ipairs(t.hosts) do one = one and #lookup(plan[sp], h:ip(4)).nexthops == 1 end
+  end
+  ok(one, what .. ": a spine reaches each leaf's hosts by that leaf alone")
+  local defaults = true
+  for _, h in ipairs(t.hosts) do defaults = defaults and plan[h][1].dst == "default" end
+  ok(defaults, what .. ": hosts route by default to their leaf")
+  exact(lab, what)
+end
+
+-- leaf-spine with pods and super-spines
+do
+  local lab = dry()
+  local t = lab:leafspine { spines = 2, leaves = 3, hosts = 2, pods = 3, superspines = 4 }
+  ok(#t.superspines == 4 and #t.spines == 6 and #t.leaves == 9 and #t.hosts == 18,
+    "leafspine with pods: 4 super-spines, 3 pods of 2 spines and 3 leaves")
+  ok(#lab.links == 6 * 4 + 9 * 2 + 18, "leafspine with pods: links")
+  lab:autoaddr()
+  no_overlap(lab, "leafspine with pods")
+  local plan = lab:autoroute()
+  local leaf = lab.nodes["p1-leaf1"]
+  local r = lookup(plan[leaf], lab.nodes["h3-2-1"]:ip(4))
+  ok(r and #r.nexthops == 2, "pod 1's leaf reaches pod 3 over both its spines")
+  exact(lab, "leafspine with pods")
+end
+
+-- fat-tree
+for _, k in ipairs { 2, 4, 6, 8 } do
+  local what = ("fattree k=%d"):format(k)
+  local lab = dry()
+  local t = lab:fattree(k)
+  ok(#t.core == (k // 2) ^ 2 and #t.agg == k * k // 2 and #t.edge == k * k // 2
+    and #t.hosts == k ^ 3 // 4, what .. ": (k/2)^2 core, k^2/2 agg, k^2/2 edge, k^3/4 hosts")
+  ok(#lab.order == 5 * k * k // 4 + k ^ 3 // 4, what .. ": namespaces = 5k^2/4 + k^3/4")
+  ok(#lab.links == 3 * k ^ 3 // 4, what .. ": links = 3k^3/4")
+  lab:autoaddr()
+  no_overlap(lab, what)
+  local plan = lab:autoroute()
+  if k >= 4 then
+    local edge, core = lab.nodes["p1-edge1"], lab.nodes["core1-1"]
+    local far = lab.nodes[("h%d-1-1"):format(k)]
+    ok(#lookup(plan[edge], far:ip(4)).nexthops == k // 2, what .. ": an edge reaches other pods over its k/2 aggs")
+    ok(#lookup(plan[lab.nodes["p1-agg1"]], far:ip(4)).nexthops == k // 2,
+      what .. ": an aggregation switch reaches other pods over its k/2 cores")
+    ok(#lookup(plan[core], far:ip(4)).nexthops == 1, what .. ": a core reaches a pod by one link")
+    local near = lab.nodes["h1-2-1"]
+    ok(#lookup(plan[edge], near:ip(4)).nexthops == k // 2, what .. ": an edge reaches its pod's other edges over k/2 aggs")
+  end
+  exact(lab, what)
+end
+
+-- the other generators
+do
+  local lab = dry(); local t = lab:linear(5, { hosts = 2 })
+  ok(#t.routers == 5 and #t.hosts == 10 and #lab.links == 4 + 10, "linear 5: 5 routers, 10 hosts, 14 links")
+  lab:autoaddr(); no_overlap(lab, "linear"); local plan = lab:autoroute()
+  ok(#lookup(plan[t.routers[1]], t.hosts[10]:ip(4)).nexthops == 1, "linear: one path")
+  lab = dry(); t = lab:ring(6)
+  ok(#t.routers == 6 and #lab.links == 6 + 6, "ring 6: 6 links between routers")
+  lab:autoaddr(); plan = lab:autoroute()
+  ok(#lookup(plan[t.routers[1]], t.hosts[4]:ip(4)).nexthops == 2, "ring 6: the opposite router by both ways (ECMP)")
+  ok(#lookup(plan[t.routers[1]], t.hosts[3]:ip(4)).nexthops == 1, "ring 6: a nearer router by one way")
+  lab = dry(); t = lab:mesh(5)
+  ok(#lab.links == 10 + 5, "mesh 5: n(n-1)/2 links between routers")
+  lab:autoaddr(); plan = lab:autoroute()
+  ok(#lookup(plan[t.routers[1]], t.hosts[5]:ip(4)).nexthops == 1, "mesh: one hop to each")
+  lab = dry(); t = lab:star(7)
+  ok(#t.hosts == 7 and #lab.links == 7, "star 7")
+  lab = dry(); t = lab:tree(3, 2)
+  ok(#t.routers == 7 and #t.hosts == 8 and #lab.links == 6 + 8, "tree depth 3 fanout 2: 7 routers, 8 hosts")
+  lab:autoaddr(); no_overlap(lab, "tree"); exact(lab, "tree")
+end
+
+-- addressing: the script's own addresses are kept and avoided
+do
+  local lab = dry()
+  local a, b, c = lab:router "a", lab:router "b", lab:host "c"
+  local l1 = lab:link(a, b)
+  lab:link(c, b)
+  a:addr(l1.a.name, "10.128.0.0/31")
+  b:addr(l1.b.name, "10.128.0.1/31")
+  lab:autoaddr()
+  ok(#a.addrs == 2 and b.addrs[1].cidr == "10.128.0.1/31", "explicit addresses are kept")
+  no_overlap(lab, "explicit + automatic")
+  local e = select(2, pcall(function() lab:router("d"):addr("lo", "10.128.0.1/32"); lab:autoaddr() end))
+  ok(tostring(e):find("10.128.0.1 is on both"), "an address given twice is an error: " .. tostring(e))
+  lab = dry()
+  lab:linear(3)
+  e = select(2, pcall(lab.autoaddr, lab, { segments = "10.9.0.0/23" }))
+  ok(tostring(e):find("segments pool 10.9.0.0/23 is full"), "a full pool is an error: " .. tostring(e))
+  lab = dry(); lab:linear(2)
+  local plan = lab:autoaddr { ipv6 = "fd00::/96" }
+  local v6 = 0
+  for _, p in ipairs(plan) do if p.cidr:find(":") then v6 = v6 + 1 end end
+  ok(v6 * 2 == #plan, "dual stack: an IPv6 twin for every IPv4 address")
+  e = select(2, pcall(lab.autoaddr, dry(), { ipv6 = "fd00::/64" }))
+  ok(tostring(e):find("give an IPv6 /96"), "ipv6 pool must be a /96")
+end
+
+for _, lab in ipairs(nsrun.opened) do lab:destroy() end
+print(("1..%d"):format(n))
+print(("%d passed, %d failed"):format(n - failed, failed))
+os.exit(failed == 0 and 0 or 1)
