@@ -456,6 +456,7 @@ function Node:sysctl(key, value)
   util.string_arg(key, 1, "sysctl")
   if value == nil then return check(self.ns:sysctl(key)) end
   check(self.ns:sysctl(key, tostring(value)))
+  self.known[key] = tostring(value)
   return self
 end
 
