@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "embedded.h"
@@ -47,6 +48,18 @@ void nsrun_push_names(lua_State *L, char **names, int n)
 	free(names);
 }
 
+/* rusage() -> user seconds, system seconds, peak RSS in KiB (this process) */
+static int l_rusage(lua_State *L)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	lua_pushnumber(L, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6);
+	lua_pushnumber(L, ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+	lua_pushinteger(L, ru.ru_maxrss);
+	return 3;
+}
+
 static int load_embedded(lua_State *L)
 {
 	const struct nsrun_embedded *m = lua_touserdata(L, lua_upvalueindex(1));
@@ -82,6 +95,8 @@ int luaopen_nsrun(lua_State *L)
 	nsrun_open_lab(L);
 	lua_pushcfunction(L, l_now);
 	lua_setfield(L, -2, "now");
+	lua_pushcfunction(L, l_rusage);
+	lua_setfield(L, -2, "rusage");
 	lua_pushliteral(L, NSRUN_VERSION);
 	lua_setfield(L, -2, "version");
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
