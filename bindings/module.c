@@ -10,6 +10,7 @@
 
 #include "embedded.h"
 #include "nsrun.h"
+#include "probe.h"
 
 #ifndef NSRUN_VERSION
 #define NSRUN_VERSION "0"
@@ -93,6 +94,8 @@ int luaopen_nsrun(lua_State *L)
 	nsrun_open_netns(L);
 	nsrun_open_proc(L);
 	nsrun_open_lab(L);
+	nsrun_open_probe(L);
+	nsr_raise_nofile();
 	lua_pushcfunction(L, l_now);
 	lua_setfield(L, -2, "now");
 	lua_pushcfunction(L, l_rusage);

@@ -296,6 +296,55 @@ static int m_route(lua_State *L)
 	return nsrun_result(L, nsr_route_add(ns, &r, &e), &e);
 }
 
+/* ns:route_get(addr) -> { type =, gateway =, dev =, multipath = } */
+static int m_route_get(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_route_info ri;
+	nsr_error e = { 0 };
+	int err = nsr_route_get(ns, luaL_checkstring(L, 2), &ri, &e);
+	static const char *const types[] = { "unspec", "unicast", "local", "broadcast",
+		"anycast", "multicast", "blackhole", "unreachable", "prohibit", "throw", "nat" };
+
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, ri.type >= 0 && ri.type < 11 ? types[ri.type] : "other");
+	lua_setfield(L, -2, "type");
+	if (ri.gateway[0]) {
+		lua_pushstring(L, ri.gateway);
+		lua_setfield(L, -2, "gateway");
+	}
+	if (ri.dev[0]) {
+		lua_pushstring(L, ri.dev);
+		lua_setfield(L, -2, "dev");
+	}
+	lua_pushinteger(L, ri.multipath);
+	lua_setfield(L, -2, "multipath");
+	return 1;
+}
+
+/* ns:link_state(ifname) -> { up =, lower_up =, operstate = } */
+static int m_link_state(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+	char oper[32];
+	int up, lower, err = nsr_link_state(ns, luaL_checkstring(L, 2), &up, &lower,
+					     oper, sizeof oper, &e);
+
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, 0, 3);
+	lua_pushboolean(L, up);
+	lua_setfield(L, -2, "up");
+	lua_pushboolean(L, lower);
+	lua_setfield(L, -2, "lower_up");
+	lua_pushstring(L, oper);
+	lua_setfield(L, -2, "operstate");
+	return 1;
+}
+
 static int m_route_del(lua_State *L)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
@@ -353,6 +402,8 @@ static const luaL_Reg ns_methods[] = {
 	{ "addr", m_addr },
 	{ "route", m_route },
 	{ "route_del", m_route_del },
+	{ "route_get", m_route_get },
+	{ "link_state", m_link_state },
 	{ "sysctl", m_sysctl },
 	{ "close", m_close },
 	{ NULL, NULL }

@@ -36,6 +36,7 @@ char **nsrun_checkargv(lua_State *L, int i);
 void nsrun_open_netns(lua_State *L);
 void nsrun_open_proc(lua_State *L);
 void nsrun_open_lab(lua_State *L);
+void nsrun_open_probe(lua_State *L);
 
 /* Put lua/'s modules into package.preload. */
 void nsrun_preload(lua_State *L);

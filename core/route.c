@@ -1,5 +1,9 @@
 #include <errno.h>
+#include <linux/if.h>
 #include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/route/link.h>
+#include <string.h>
 #include <netlink/addr.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
@@ -145,4 +149,95 @@ int nsr_route_del(nsr_ns *ns, const char *dst, nsr_error *e)
 	nsr_route r = { .dst = dst };
 
 	return route_request(ns, &r, 0, e);
+}
+
+struct got_route {
+	struct rtnl_route *route;
+};
+
+static int keep_route(struct nl_msg *msg, void *arg)
+{
+	struct got_route *g = arg;
+
+	if (!g->route)
+		rtnl_route_parse(nlmsg_hdr(msg), &g->route);
+	return NL_OK;
+}
+
+int nsr_route_get(nsr_ns *ns, const char *addr, nsr_route_info *out, nsr_error *e)
+{
+	struct rtmsg rtm = { 0 };
+	struct got_route g = { NULL };
+	struct rtnl_nexthop *nh;
+	struct nl_msg *msg;
+	struct nl_cb *cb;
+	const char *why;
+	nsr_prefix p;
+	int err;
+
+	memset(out, 0, sizeof *out);
+	if (nsr_prefix_parse(addr, 0, &p, &why) < 0 || p.has_len)
+		return nsr_failmsg(e, -EINVAL, "route get \"%s\": not an address", addr);
+	rtm.rtm_family = p.family;
+	rtm.rtm_dst_len = p.len;
+	if (!(msg = nlmsg_alloc_simple(RTM_GETROUTE, 0)) ||
+	    nlmsg_append(msg, &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, RTA_DST, p.family == AF_INET ? 4 : 16, p.addr) < 0) {
+		nlmsg_free(msg);
+		return nsr_fail(e, -ENOMEM, "route get %s", addr);
+	}
+	ns->nlerr = 0;
+	err = nl_send_auto(ns->sk, msg);
+	nlmsg_free(msg);
+	if (err < 0)
+		return nsr_fail(e, -EIO, "route get %s in %s", addr, nsr_ns_label(ns));
+	if (!(cb = nl_cb_clone(nl_socket_get_cb(ns->sk))))
+		return nsr_fail(e, -ENOMEM, "route get %s", addr);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, keep_route, &g);
+	nl_recvmsgs(ns->sk, cb);
+	nl_cb_put(cb);
+	if (!ns->nlerr)
+		nl_wait_for_ack(ns->sk);	/* the ACK that follows the reply */
+	if (ns->nlerr || !g.route) {
+		if (g.route)
+			rtnl_route_put(g.route);
+		return nsr_fail(e, ns->nlerr ? ns->nlerr : -EIO, "route get %s in %s", addr,
+				nsr_ns_label(ns));
+	}
+	out->type = rtnl_route_get_type(g.route);
+	out->multipath = rtnl_route_get_nnexthops(g.route);
+	if ((nh = rtnl_route_nexthop_n(g.route, 0))) {
+		struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
+		int index = rtnl_route_nh_get_ifindex(nh);
+
+		if (gw)
+			nl_addr2str(gw, out->gateway, sizeof out->gateway);
+		if (index > 0) {
+			struct rtnl_link *link;
+
+			if (rtnl_link_get_kernel(ns->sk, index, NULL, &link) == 0 && link) {
+				snprintf(out->dev, sizeof out->dev, "%s", rtnl_link_get_name(link));
+				rtnl_link_put(link);
+			}
+		}
+	}
+	rtnl_route_put(g.route);
+	return 0;
+}
+
+int nsr_link_state(nsr_ns *ns, const char *ifname, int *up, int *lower_up,
+		   char *operstate, size_t size, nsr_error *e)
+{
+	struct rtnl_link *link;
+	int err;
+
+	ns->nlerr = 0;
+	if ((err = rtnl_link_get_kernel(ns->sk, 0, ifname, &link)) < 0 || !link)
+		return nsr_fail(e, ns->nlerr ? ns->nlerr : -ENODEV, "link %s in %s", ifname,
+				nsr_ns_label(ns));
+	*up = !!(rtnl_link_get_flags(link) & IFF_UP);
+	*lower_up = !!(rtnl_link_get_flags(link) & IFF_LOWER_UP);
+	rtnl_link_operstate2str(rtnl_link_get_operstate(link), operstate, size);
+	rtnl_link_put(link);
+	return 0;
 }

@@ -22,6 +22,21 @@ typedef struct nsr_route {
 
 int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e);
 
+/* What the kernel would do with a packet to addr (`ip route get ADDR`). */
+typedef struct nsr_route_info {
+	int type;		/* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
+	char gateway[64];	/* "" when the destination is on-link */
+	char dev[16];		/* the outgoing interface, "" for none */
+	int multipath;		/* how many next hops the matching route has */
+} nsr_route_info;
+
+int nsr_route_get(nsr_ns *ns, const char *addr, nsr_route_info *out, nsr_error *e);
+
+/* A link's state: up (IFF_UP), lower_up (carrier), operstate ("up", "down",
+ * "lowerlayerdown", ...). */
+int nsr_link_state(nsr_ns *ns, const char *ifname, int *up, int *lower_up,
+		   char *operstate, size_t size, nsr_error *e);
+
 /* Delete the route to dst (any next hops). */
 int nsr_route_del(nsr_ns *ns, const char *dst, nsr_error *e);
 

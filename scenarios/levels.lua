@@ -18,3 +18,8 @@ lab:link(levelb, "veth0c", levelc, "veth1c")
 levela:addr("veth1a", "172.16.1.0/24")
 levelb:addr("veth1b", "10.1.1.1/24")
 levelc:addr("veth1c", "192.168.1.1/24")
+
+-- as in the tutorial there are no routes: each level reaches its own
+-- neighbour, nothing further
+lab:expect(levela):reaches "172.16.1.0"
+lab:expect(levela):does_not_reach "192.168.1.1"

@@ -1,11 +1,14 @@
 -- nsrun.cli: the command line of the nsrun interpreter.
 local nsrun = require "nsrun"
 local util = require "nsrun.util"
+local report = require "nsrun.report"
 
 local M = {}
 
 local USAGE = [[
 usage: nsrun [--rm | --keep] SCRIPT [ARG...]   run a scenario; its lab stays up
+       nsrun test [--tap] [--junit FILE] [--json FILE] [--keep] SCRIPT...
+                                               build, check and destroy each scenario
        nsrun list                              show the labs on this machine
        nsrun destroy LAB... | --all            remove what labs created
        nsrun --help | --version
@@ -18,7 +21,9 @@ options:
   --rm      destroy the script's labs when it ends
   --keep    keep the labs even when the script fails (to debug them)
 
-exit status: 0 success; 1 the script or an operation failed; 2 bad usage.
+exit status: 0 success; 1 the script, an operation or an expectation failed;
+2 bad usage.  nsrun test: 0 all expectations hold, 1 one failed, 2 a scenario
+could not run.
 ]]
 
 local function eprintf(fmt, ...) io.stderr:write(fmt:format(...)) end
@@ -73,7 +78,7 @@ local function teardown(labs, why)
       if not ok then
         eprintf("nsrun: removing lab %s: %s\n", lab.name, msg)
         status = false
-      elseif not lab.dry then
+      elseif why and not lab.dry then
         eprintf("nsrun: %s: removed lab %s\n", why, lab.name)
       end
     end
@@ -81,12 +86,13 @@ local function teardown(labs, why)
   return status
 end
 
-local function run_script(path, list, opts)
+-- Run a script: its arguments as `arg` and `args`; os.exit ends the script,
+-- not nsrun.  Returns true, or false and the error (as text).
+local function execute(path, list)
   local chunk, err = loadfile(path)
-  if not chunk then eprintf("nsrun: %s\n", err); return 1 end
+  if not chunk then return false, err end
   _G.arg = { [0] = path, table.unpack(list) }
   _G.args = parse_args(list)
-  -- os.exit in a script ends the script, not the teardown.
   local exit = os.exit
   os.exit = function(code)
     if code == nil or code == true then code = 0 elseif code == false then code = 1 end
@@ -96,27 +102,103 @@ local function run_script(path, list, opts)
   os.exit = exit
   if not ok and type(e) == "table" and e.nsrun_exit then
     ok = e.nsrun_exit == 0
-    e = ok and nil or ("script exited with status " .. tostring(e.nsrun_exit))
+    e = not ok and ("script exited with status " .. tostring(e.nsrun_exit)) or nil
   end
-  if ok then
-    for _, lab in ipairs(nsrun.opened) do
-      if not lab.destroyed then hints(lab, opts.rm) end
+  return ok, e ~= nil and tostring(e) or nil
+end
+
+-- the labs a script opened, and their expectations' results
+local function opened_since(first)
+  local labs, results = {}, {}
+  for i = first, #nsrun.opened do
+    local lab = nsrun.opened[i]
+    labs[#labs + 1] = lab
+    for _, r in ipairs(lab.results or {}) do results[#results + 1] = r end
+  end
+  return labs, results
+end
+
+local function run_script(path, list, opts)
+  local ok, e = execute(path, list)
+  local labs, results = opened_since(1)
+  if not ok then
+    eprintf("nsrun: %s\n", e)
+    if opts.keep then
+      for _, lab in ipairs(labs) do
+        if not lab.destroyed then
+          eprintf("nsrun: kept lab %s for debugging (--keep); `nsrun destroy %s` removes it\n",
+            lab.name, lab.name)
+        end
+      end
+    else
+      teardown(labs, "the script failed")
     end
-    if opts.rm then return teardown(nsrun.opened, "--rm") and 0 or 1 end
-    return 0
+    return 1
   end
-  eprintf("nsrun: %s\n", tostring(e))
-  if opts.keep then
-    for _, lab in ipairs(nsrun.opened) do
-      if not lab.destroyed then
-        eprintf("nsrun: kept lab %s for debugging (--keep); `nsrun destroy %s` removes it\n",
-          lab.name, lab.name)
+  if #results > 0 then report.text({ { results = results } }, io.stdout) end
+  for _, lab in ipairs(labs) do
+    if not lab.destroyed then hints(lab, opts.rm) end
+  end
+  if opts.rm and not teardown(labs, "--rm") then return 1 end
+  for _, r in ipairs(results) do if not r.ok then return 1 end end
+  return 0
+end
+
+-- nsrun test [--tap] [--junit FILE] [--json FILE] [--keep] SCRIPT...:
+-- each scenario built, checked and destroyed, one after another.
+-- Exit: 0 all expectations hold; 1 one failed; 2 a scenario could not run.
+local function cmd_test(argv)
+  local opts, scripts, i = {}, {}, 1
+  while argv[i] do
+    local a = argv[i]
+    if a == "--tap" then opts.tap = true
+    elseif a == "--junit" or a == "--json" then
+      if not argv[i + 1] then eprintf("nsrun test: %s needs a file\n", a) return 2 end
+      opts[a:sub(3)] = argv[i + 1]; i = i + 1
+    elseif a == "--keep" then opts.keep = true
+    elseif a:sub(1, 1) == "-" then eprintf("nsrun test: unknown option %s\n", a) return 2
+    else scripts[#scripts + 1] = a end
+    i = i + 1
+  end
+  if #scripts == 0 then eprintf("nsrun test: name at least one scenario\n") return 2 end
+  local runs, stop = {}, false
+  for _, path in ipairs(scripts) do
+    if stop then break end
+    local first = #nsrun.opened + 1
+    local t0 = nsrun.core.now()
+    local ok, e = execute(path, {})
+    local labs, results = opened_since(first)
+    local run = { script = path, results = results, seconds = nsrun.core.now() - t0 }
+    if not ok then
+      run.status, run.error = "error", e
+      stop = e and e:find("interrupted by a signal") ~= nil
+    else
+      run.status = "passed"
+      for _, r in ipairs(results) do if not r.ok then run.status = "failed" end end
+      if #results == 0 then
+        run.status, run.error = "error", "the scenario checks nothing (no lab:expect)"
       end
     end
-  else
-    teardown(nsrun.opened, "the script failed")
+    if opts.keep then
+      for _, lab in ipairs(labs) do
+        if not lab.destroyed then eprintf("nsrun: kept lab %s (--keep)\n", lab.name) end
+      end
+    elseif not teardown(labs) and run.status ~= "error" then
+      run.status, run.error = "error", "its lab could not be removed"
+    end
+    runs[#runs + 1] = run
   end
-  return 1
+  if opts.tap then report.tap(runs, io.stdout) else report.text(runs, io.stdout) end
+  for _, f in ipairs { "junit", "json" } do
+    if opts[f] then
+      local out, err = io.open(opts[f], "w")
+      if not out then eprintf("nsrun test: %s\n", err) return 2 end
+      report[f](runs, out)
+      out:close()
+    end
+  end
+  local p, failed, errors = report.counts(runs)
+  return errors > 0 and 2 or failed > 0 and 1 or 0
 end
 
 local function cmd_list()
@@ -161,6 +243,7 @@ function M.main(argv)
   if not cmd then io.stderr:write(USAGE) return 2 end
   local rest = table.move(argv, i + 1, #argv, 1, {})
   if cmd == "list" then return cmd_list()
+  elseif cmd == "test" then return cmd_test(rest)
   elseif cmd == "destroy" then return cmd_destroy(rest)
   end
   return run_script(cmd, rest, opts)

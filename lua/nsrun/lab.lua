@@ -348,9 +348,19 @@ function Lab:neighbours()
   end
 end
 
--- lab:ping(a, b) -> true | false: does node a reach node b (or an address)?
+-- lab:expect(a):reaches(b) / :does_not_reach(b): see nsrun.expect.
+-- a and b may be nodes or lists of nodes (every pair), b an address.
+function Lab:expect(a)
+  alive(self)
+  return require("nsrun.expect").new(self, a)
+end
+
+-- lab:ping(a, b) -> true, rtt_ms | false, reason: does node a reach node b
+-- (its first address) or an address?  One echo, retried (native prober).
 function Lab:ping(a, b)
+  alive(self)
   arg(getmetatable(a) == Node, 1, "ping", "node expected")
+  if self.dry then fail("a dry lab sends no packet") end
   return require("nsrun.ping").ping(a, b)
 end
 
@@ -363,6 +373,7 @@ function Lab:pingall(nodes, opts)
     nodes, opts = nil, nodes
   end
   nodes = nodes or (#self:all("host") > 0 and self:all("host") or self.order)
+  if self.dry then fail("a dry lab sends no packet") end
   return timed(self, "check", function() return require("nsrun.ping").pingall(nodes, opts) end)
 end
 

@@ -1,60 +1,90 @@
--- nsrun.ping: reachability checks with iputils ping, one pair at a time.
--- (The native parallel prober of the harness issue replaces this.)
+-- nsrun.ping: reachability with the native prober (core.probe): ICMP echo
+-- from many namespaces at once, a window per source, retries, RTTs.
+local core = require "nsrun.core"
 local util = require "nsrun.util"
 
 local M = {}
 
--- The address to ping for a destination: a node's first IPv4 address,
--- or an address given as a string.
-local function target(dst)
+-- The address to ping for a destination: a node's first IPv4 address (else
+-- IPv6), or an address given as a string.
+function M.target(dst)
   if type(dst) == "string" then return dst end
   local ip = dst:ip(4) or dst:ip(6)
   if not ip then util.fail(("node %s has no address to ping"):format(dst.name)) end
   return ip
 end
 
--- ping(src, dst [, timeout_s]) -> true | false: one echo, retried once (the
--- first echo after links come up can be lost to ARP).
-function M.ping(src, dst, timeout)
-  local addr = target(dst)
-  for _ = 1, 2 do
-    local r = src:exec { "ping", "-n", "-q", "-c", "1", "-W", tostring(timeout or 1), addr }
-    if r.ok then return true end
+local ICMP = {
+  [4] = { [3] = { [0] = "network unreachable", [1] = "host unreachable", [3] = "port unreachable",
+                  [13] = "administratively prohibited" }, [11] = { [0] = "TTL exceeded (a loop?)" } },
+  [6] = { [1] = { [0] = "no route", [1] = "administratively prohibited", [3] = "address unreachable" },
+          [3] = { [0] = "hop limit exceeded (a loop?)" } },
+}
+
+-- why a pair failed, in words: the kernel's send error, an ICMP error and
+-- who sent it, or no answer
+function M.reason(f, addr)
+  if f.reason then return f.reason:lower() end
+  if f.icmp then
+    local fam = addr:find(":") and 6 or 4
+    local t = ICMP[fam][f.icmp]
+    return ("%s (from %s)"):format(t and t[f.code] or ("ICMP type " .. f.icmp .. " code " .. f.code), f.from)
   end
-  return false
+  return ("no answer to %d echoes"):format(f.attempts)
 end
 
--- pingall(nodes [, { sample = n }]) -> { ok =, pairs = n, failed = { {src, dst, addr}, ... } }
--- Every ordered pair, or n pairs drawn at random (the same n pairs for the
--- same lab: the draw is seeded).
-function M.pingall(nodes, opts)
-  local pairs_ = {}
-  local sample = opts and opts.sample
-  if sample and #nodes > 1 then
-    local seed = 1
-    for _ = 1, sample do
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      local a = seed % #nodes + 1
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      local b = seed % (#nodes - 1) + 1
-      if b >= a then b = b + 1 end
-      pairs_[#pairs_ + 1] = { nodes[a], nodes[b] }
-    end
-  else
-    for _, a in ipairs(nodes) do
-      for _, b in ipairs(nodes) do
-        if a ~= b then pairs_[#pairs_ + 1] = { a, b } end
-      end
-    end
-  end
-  local res = { pairs = #pairs_, failed = {} }
-  for _, p in ipairs(pairs_) do
-    if not M.ping(p[1], p[2]) then
-      res.failed[#res.failed + 1] = { src = p[1].name, dst = p[2].name, addr = target(p[2]) }
-    end
-  end
-  res.ok = #res.failed == 0
+local function run(sources, targets, pairs, opts)
+  local res, msg, code = core.probe(sources, targets, pairs, opts)
+  if not res then util.fail(msg, code) end
   return res
+end
+
+-- ping(src, dst [, opts]) -> ok, rtt_ms | false, reason
+function M.ping(src, dst, opts)
+  local addr = M.target(dst)
+  local res = run({ src.ns }, { addr }, { 1, 1 }, opts)
+  if res.ok == 1 then return true, res.rtt_min end
+  return false, M.reason(res.failed[1], addr)
+end
+
+-- Random pairs i ~= j among n nodes, the same on every run: a flat array.
+local function sample_pairs(n, count)
+  local flat, seed = {}, 1
+  local function rnd(m)
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % m + 1
+  end
+  for _ = 1, count do
+    local a, b = rnd(n), rnd(n - 1)
+    if b >= a then b = b + 1 end
+    flat[#flat + 1] = a
+    flat[#flat + 1] = b
+  end
+  return flat
+end
+
+-- pingall(nodes [, { sample = n, timeout_ms =, retries = }]) ->
+--   { ok = bool, pairs = n, failed = { { src =, dst =, addr =, reason = }, ... },
+--     rtt = { min =, avg =, max = } }
+-- Every ordered pair of nodes, or n pairs drawn at random.
+function M.pingall(nodes, opts)
+  opts = opts or {}
+  local sources, targets = {}, {}
+  for i, n in ipairs(nodes) do
+    sources[i] = n.ns
+    targets[i] = M.target(n)
+  end
+  local pairs
+  if opts.sample and #nodes > 1 then pairs = sample_pairs(#nodes, opts.sample) end
+  local res = run(sources, targets, pairs, opts)
+  local out = { pairs = res.pairs, failed = {},
+    rtt = { min = res.rtt_min, avg = res.rtt_avg, max = res.rtt_max } }
+  for i, f in ipairs(res.failed) do
+    out.failed[i] = { src = nodes[f.src].name, dst = nodes[f.dst].name, addr = targets[f.dst],
+      reason = M.reason(f, targets[f.dst]), from = nodes[f.src], to = nodes[f.dst] }
+  end
+  out.ok = #out.failed == 0
+  return out
 end
 
 return M

@@ -1,0 +1,214 @@
+/*
+ * probe.c -- core.probe: parallel ICMP echoes from many namespaces.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "nsrun.h"
+#include "probe.h"
+
+/* The C arrays of one probe run, freed by the GC even if a Lua error cuts
+ * the call short. */
+typedef struct run {
+	nsr_ns **src;
+	nsr_target *tgt;
+	nsr_probe_pair *pairs;
+	nsr_probe_result *res;
+} run;
+
+static int run_gc(lua_State *L)
+{
+	run *r = lua_touserdata(L, 1);
+
+	free(r->src);
+	free(r->tgt);
+	free(r->pairs);
+	free(r->res);
+	*r = (run){ 0 };
+	return 0;
+}
+
+static void *alloc(lua_State *L, size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		luaL_error(L, "probe: out of memory");
+	return p;
+}
+
+static void push_addr(lua_State *L, const nsr_target *t)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(t->family, t->addr, buf, sizeof buf);
+	lua_pushstring(L, buf);
+}
+
+/* probe(sources, targets [, pairs] [, opts]) -> result
+ *   sources: namespaces; targets: addresses ("192.0.2.1", "2001:db8::1");
+ *   pairs: nil for every source i to every target j ~= i (the two lists are
+ *   the same nodes), or a flat array { s1, d1, s2, d2, ... } (1-based);
+ *   opts: { timeout_ms =, retries =, window =, rtts = bool }.
+ * result: { pairs =, ok =, rtt_min =, rtt_avg =, rtt_max =,
+ *   failed = { { src =, dst =, err =, icmp =, code =, from = }, ... },
+ *   rtts = { ms or false, ... } (with opts.rtts) } */
+static int l_probe(lua_State *L)
+{
+	size_t nsrc, ntgt, npairs;
+	nsr_probe_opts o = { 0, -1, 0 };
+	int want_rtts = 0, err;
+	nsr_error e = { 0 };
+	double sum = 0, min = 0, max = 0;
+	size_t ok = 0, nfail = 0;
+	run *r;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	nsrc = luaL_len(L, 1);
+	ntgt = luaL_len(L, 2);
+	if (lua_istable(L, 4)) {
+		lua_getfield(L, 4, "timeout_ms");
+		o.timeout_ms = (int)luaL_optinteger(L, -1, 0);
+		lua_getfield(L, 4, "retries");
+		o.retries = (int)luaL_optinteger(L, -1, -1);
+		lua_getfield(L, 4, "window");
+		o.window = (int)luaL_optinteger(L, -1, 0);
+		lua_getfield(L, 4, "rtts");
+		want_rtts = lua_toboolean(L, -1);
+		lua_pop(L, 4);
+	}
+	r = lua_newuserdatauv(L, sizeof *r, 0);
+	*r = (run){ 0 };
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, run_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+
+	r->src = alloc(L, nsrc, sizeof *r->src);
+	for (size_t i = 0; i < nsrc; i++) {
+		lua_geti(L, 1, (lua_Integer)i + 1);
+		r->src[i] = nsrun_checkns(L, -1);
+		lua_pop(L, 1);
+	}
+	r->tgt = alloc(L, ntgt, sizeof *r->tgt);
+	for (size_t i = 0; i < ntgt; i++) {
+		const char *why;
+		nsr_prefix p;
+
+		lua_geti(L, 2, (lua_Integer)i + 1);
+		if (!lua_isstring(L, -1) ||
+		    nsr_prefix_parse(lua_tostring(L, -1), 0, &p, &why) < 0 || p.has_len)
+			return luaL_error(L, "probe: target %d is not an address", (int)i + 1);
+		r->tgt[i].family = p.family;
+		memcpy(r->tgt[i].addr, p.addr, 16);
+		lua_pop(L, 1);
+	}
+	if (lua_istable(L, 3)) {
+		size_t n = luaL_len(L, 3);
+
+		luaL_argcheck(L, n % 2 == 0, 3, "pairs: { src, dst, src, dst, ... }");
+		npairs = n / 2;
+		r->pairs = alloc(L, npairs, sizeof *r->pairs);
+		for (size_t i = 0; i < npairs; i++) {
+			lua_Integer s, d;
+
+			lua_geti(L, 3, (lua_Integer)(2 * i + 1));
+			lua_geti(L, 3, (lua_Integer)(2 * i + 2));
+			s = luaL_checkinteger(L, -2);
+			d = luaL_checkinteger(L, -1);
+			lua_pop(L, 2);
+			luaL_argcheck(L, s >= 1 && (size_t)s <= nsrc && d >= 1 && (size_t)d <= ntgt,
+				      3, "a pair names no source or target");
+			r->pairs[i] = (nsr_probe_pair){ (uint32_t)s - 1, (uint32_t)d - 1 };
+		}
+	} else {
+		luaL_argcheck(L, nsrc == ntgt, 2, "all pairs: one target per source");
+		npairs = nsrc > 1 ? nsrc * (nsrc - 1) : 0;
+		r->pairs = alloc(L, npairs, sizeof *r->pairs);
+		for (size_t i = 0, k = 0; i < nsrc; i++)
+			for (size_t j = 0; j < nsrc; j++)
+				if (i != j)
+					r->pairs[k++] = (nsr_probe_pair){ (uint32_t)i, (uint32_t)j };
+	}
+	r->res = alloc(L, npairs, sizeof *r->res);
+	err = nsr_probe(r->src, nsrc, r->tgt, ntgt, r->pairs, npairs, &o, r->res, &e);
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+
+	lua_createtable(L, 0, 8);
+	lua_newtable(L);	/* failed */
+	if (want_rtts)
+		lua_createtable(L, (int)npairs, 0);
+	for (size_t i = 0; i < npairs; i++) {
+		const nsr_probe_result *x = &r->res[i];
+
+		if (x->rtt_ms >= 0) {
+			ok++;
+			sum += x->rtt_ms;
+			if (ok == 1 || x->rtt_ms < min)
+				min = x->rtt_ms;
+			if (x->rtt_ms > max)
+				max = x->rtt_ms;
+		} else {
+			lua_createtable(L, 0, 6);
+			lua_pushinteger(L, r->pairs[i].src + 1);
+			lua_setfield(L, -2, "src");
+			lua_pushinteger(L, r->pairs[i].dst + 1);
+			lua_setfield(L, -2, "dst");
+			lua_pushinteger(L, x->attempts);
+			lua_setfield(L, -2, "attempts");
+			if (x->err) {
+				lua_pushinteger(L, x->err);
+				lua_setfield(L, -2, "err");
+				lua_pushstring(L, strerror(x->err));
+				lua_setfield(L, -2, "reason");
+			}
+			if (x->icmp_type) {
+				lua_pushinteger(L, x->icmp_type);
+				lua_setfield(L, -2, "icmp");
+				lua_pushinteger(L, x->icmp_code);
+				lua_setfield(L, -2, "code");
+				push_addr(L, &x->from);
+				lua_setfield(L, -2, "from");
+			}
+			lua_rawseti(L, want_rtts ? -3 : -2, (lua_Integer)++nfail);
+		}
+		if (want_rtts) {
+			if (x->rtt_ms >= 0)
+				lua_pushnumber(L, x->rtt_ms);
+			else
+				lua_pushboolean(L, 0);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+	}
+	if (want_rtts)
+		lua_setfield(L, -3, "rtts");
+	lua_setfield(L, -2, "failed");
+	lua_pushinteger(L, (lua_Integer)npairs);
+	lua_setfield(L, -2, "pairs");
+	lua_pushinteger(L, (lua_Integer)ok);
+	lua_setfield(L, -2, "ok");
+	if (ok) {
+		lua_pushnumber(L, min);
+		lua_setfield(L, -2, "rtt_min");
+		lua_pushnumber(L, sum / ok);
+		lua_setfield(L, -2, "rtt_avg");
+		lua_pushnumber(L, max);
+		lua_setfield(L, -2, "rtt_max");
+	}
+	return 1;
+}
+
+static const luaL_Reg funcs[] = {
+	{ "probe", l_probe },
+	{ NULL, NULL }
+};
+
+void nsrun_open_probe(lua_State *L)
+{
+	luaL_setfuncs(L, funcs, 0);
+}

@@ -1,0 +1,426 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+#define MAGIC 0x6e737270u	/* "nsrp" */
+#define MAX_OUTSTANDING 8192	/* echoes in flight across all sources */
+
+struct payload {
+	uint32_t magic;
+	uint32_t pair;
+	uint64_t sent_ns;
+	uint8_t attempt;
+	uint8_t pad[15];
+};
+
+struct source {
+	int fd[2];		/* IPv4, IPv6 raw sockets; -1 until needed */
+	size_t next, end;	/* its pairs: order[next..end) still to send */
+	int inflight;
+	int queued;		/* on the ready stack */
+};
+
+struct flight {			/* an echo in flight, in send order */
+	uint32_t pair;
+	uint8_t attempt;
+	uint64_t deadline;
+};
+
+enum { PENDING, INFLIGHT, DONE };
+
+typedef struct prober {
+	nsr_ns *const *srcns;
+	const nsr_target *tgt;
+	const nsr_probe_pair *pairs;
+	nsr_probe_result *res;
+	nsr_probe_opts o;
+	struct source *src;
+	size_t nsrc, npairs, done;
+	size_t *order;		/* pair indices grouped by source */
+	uint8_t *state;
+	struct flight *ring;	/* FIFO of echoes in flight */
+	size_t head, count, cap;
+	uint32_t *ready;	/* sources with room and work */
+	size_t nready;
+	int ep;
+	nsr_error *e;
+} prober;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+static uint16_t checksum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* The source's socket for a family, opened inside its namespace. */
+static int source_socket(prober *P, uint32_t s, int family)
+{
+	struct source *src = &P->src[s];
+	int v6 = family == AF_INET6, fd, err, rcv = 1 << 18;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (src->fd[v6] >= 0)
+		return src->fd[v6];
+	if ((err = nsr_ns_enter(P->srcns[s], P->e)) < 0)
+		return err;
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	err = fd < 0 ? -errno : 0;
+	if (nsr_ns_leave(P->e) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return P->e->code;
+	}
+	if (fd < 0)
+		return nsr_fail(P->e, err, "ICMP socket in %s", nsr_ns_label(P->srcns[s]));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+	if (v6) {
+		struct icmp6_filter f;
+
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
+	}
+	ev.data.u32 = s << 1 | v6;
+	if (epoll_ctl(P->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		err = -errno;
+		close(fd);
+		return nsr_fail(P->e, err, "ICMP socket in %s", nsr_ns_label(P->srcns[s]));
+	}
+	return src->fd[v6] = fd;
+}
+
+static void make_ready(prober *P, uint32_t s)
+{
+	if (!P->src[s].queued) {
+		P->src[s].queued = 1;
+		P->ready[P->nready++] = s;
+	}
+}
+
+static void finish(prober *P, uint32_t pair)
+{
+	uint32_t s = P->pairs[pair].src;
+
+	if (P->state[pair] == INFLIGHT)
+		P->src[s].inflight--;
+	P->state[pair] = DONE;
+	P->done++;
+	make_ready(P, s);
+}
+
+/* Send one echo for pair; returns -errno only when probing cannot go on. */
+static int send_echo(prober *P, uint32_t pair)
+{
+	const nsr_probe_pair *pp = &P->pairs[pair];
+	const nsr_target *t = &P->tgt[pp->dst];
+	nsr_probe_result *r = &P->res[pair];
+	struct {
+		union {
+			struct icmphdr h4;
+			struct icmp6_hdr h6;
+		};
+		struct payload pl;
+	} pkt;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	uint64_t now = now_ns();
+	int fd = source_socket(P, pp->src, t->family);
+	struct flight *f;
+
+	if (fd < 0)
+		return fd;
+	memset(&pkt, 0, sizeof pkt);
+	pkt.pl = (struct payload){ .magic = MAGIC, .pair = pair, .sent_ns = now,
+				   .attempt = r->attempts };
+	if (t->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		pkt.h4.type = ICMP_ECHO;
+		pkt.h4.un.echo.id = htons(pair >> 16);
+		pkt.h4.un.echo.sequence = htons(pair & 0xffff);
+		pkt.h4.checksum = checksum(&pkt, sizeof pkt.h4 + sizeof pkt.pl);
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, t->addr, 4);
+		sl = sizeof *sin;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		pkt.h6.icmp6_type = ICMP6_ECHO_REQUEST;
+		pkt.h6.icmp6_id = htons(pair >> 16);
+		pkt.h6.icmp6_seq = htons(pair & 0xffff);
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, t->addr, 16);
+		sl = sizeof *sin6;
+	}
+	r->attempts++;
+	if (sendto(fd, &pkt, sizeof pkt.h4 + sizeof pkt.pl, 0, (struct sockaddr *)&ss, sl) < 0 &&
+	    errno != EAGAIN && errno != ENOBUFS) {
+		/* no route, no neighbour...: the kernel's answer is final */
+		r->err = errno;
+		finish(P, pair);
+		return 0;
+	}
+	if (P->state[pair] != INFLIGHT) {
+		P->state[pair] = INFLIGHT;
+		P->src[pp->src].inflight++;
+	}
+	f = &P->ring[(P->head + P->count++) % P->cap];
+	*f = (struct flight){ .pair = pair, .attempt = pkt.pl.attempt,
+			      .deadline = now + (uint64_t)P->o.timeout_ms * 1000000u };
+	return 0;
+}
+
+static int refill(prober *P)
+{
+	while (P->nready) {
+		uint32_t s = P->ready[--P->nready];
+		struct source *src = &P->src[s];
+
+		src->queued = 0;
+		while (src->next < src->end && src->inflight < P->o.window &&
+		       P->count < P->cap) {
+			int err = send_echo(P, (uint32_t)P->order[src->next++]);
+
+			if (err < 0)
+				return err;
+		}
+		if (src->next < src->end && src->inflight < P->o.window)
+			make_ready(P, s);	/* the global window was full */
+		if (P->count == P->cap)
+			break;
+	}
+	return 0;
+}
+
+/* A reply or an ICMP error for one of our echoes (pair, attempt). */
+static void got(prober *P, uint32_t s, const uint8_t *icmp, size_t len, int v6,
+		const struct sockaddr_storage *from)
+{
+	int type = icmp[0], reply = v6 ? type == ICMP6_ECHO_REPLY : type == ICMP_ECHOREPLY;
+	const uint8_t *inner = icmp;
+	struct payload pl;
+	uint32_t pair;
+
+	if (reply) {
+		if (len < 8 + sizeof pl)
+			return;
+		memcpy(&pl, icmp + 8, sizeof pl);
+		if (pl.magic != MAGIC || pl.pair >= P->npairs ||
+		    P->pairs[pl.pair].src != s || P->state[pl.pair] != INFLIGHT)
+			return;
+		P->res[pl.pair].rtt_ms = (float)((now_ns() - pl.sent_ns) / 1e6);
+		finish(P, pl.pair);
+		return;
+	}
+	/* an error quotes our echo: its header after the quoted IP header */
+	if (v6) {
+		if (len < 8 + 40 + 8)
+			return;
+		inner = icmp + 8 + 40;
+		if (inner[0] != ICMP6_ECHO_REQUEST)
+			return;
+	} else {
+		size_t ihl;
+
+		if (len < 8 + 20 || (ihl = (icmp[8] & 0xf) * 4u) < 20 || len < 8 + ihl + 8)
+			return;
+		inner = icmp + 8 + ihl;
+		if (inner[0] != ICMP_ECHO)
+			return;
+	}
+	pair = (uint32_t)(inner[4] << 8 | inner[5]) << 16 | (uint32_t)(inner[6] << 8 | inner[7]);
+	if (pair >= P->npairs || P->pairs[pair].src != s || P->state[pair] == DONE)
+		return;
+	P->res[pair].icmp_type = (uint8_t)type;
+	P->res[pair].icmp_code = icmp[1];
+	P->res[pair].from.family = from->ss_family;
+	if (from->ss_family == AF_INET)
+		memcpy(P->res[pair].from.addr, &((const struct sockaddr_in *)from)->sin_addr, 4);
+	else
+		memcpy(P->res[pair].from.addr, &((const struct sockaddr_in6 *)from)->sin6_addr, 16);
+}
+
+static void receive(prober *P, uint32_t tag)
+{
+	uint32_t s = tag >> 1;
+	int v6 = tag & 1;
+	uint8_t buf[2048];
+	struct sockaddr_storage from;
+	socklen_t fl;
+	ssize_t n;
+
+	for (;;) {
+		fl = sizeof from;
+		n = recvfrom(P->src[s].fd[v6], buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+		if (n <= 0)
+			return;
+		if (v6)
+			got(P, s, buf, (size_t)n, 1, &from);
+		else {
+			size_t ihl = (buf[0] & 0xf) * 4u;
+
+			if ((size_t)n >= ihl + 8)
+				got(P, s, buf + ihl, (size_t)n - ihl, 0, &from);
+		}
+	}
+}
+
+/* Echoes whose deadline passed: send again, or give up. */
+static int expire(prober *P)
+{
+	uint64_t now = now_ns();
+
+	while (P->count) {
+		struct flight f = P->ring[P->head];
+
+		if (P->state[f.pair] == INFLIGHT && f.deadline > now)
+			break;
+		P->head = (P->head + 1) % P->cap;
+		P->count--;
+		if (P->state[f.pair] != INFLIGHT || f.attempt + 1 != P->res[f.pair].attempts)
+			continue;	/* answered, or sent again since */
+		if (P->res[f.pair].attempts <= P->o.retries) {
+			int err = send_echo(P, f.pair);
+
+			if (err < 0)
+				return err;
+		} else
+			finish(P, f.pair);
+	}
+	return 0;
+}
+
+void nsr_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_max < 1048576) {
+		struct rlimit more = { 1048576, 1048576 };
+
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
+	      size_t ntgt, const nsr_probe_pair *pairs, size_t npairs,
+	      const nsr_probe_opts *opts, nsr_probe_result *res, nsr_error *e)
+{
+	prober P = { .srcns = sources, .tgt = targets, .pairs = pairs, .res = res,
+		     .nsrc = nsrc, .npairs = npairs, .ep = -1, .e = e };
+	size_t *count = NULL;
+	int err = 0;
+
+	P.o = (nsr_probe_opts){ 1000, 2, 32 };
+	if (opts) {
+		if (opts->timeout_ms > 0)
+			P.o.timeout_ms = opts->timeout_ms;
+		if (opts->retries >= 0)
+			P.o.retries = opts->retries;
+		if (opts->window > 0)
+			P.o.window = opts->window;
+	}
+	for (size_t i = 0; i < npairs; i++) {
+		res[i] = (nsr_probe_result){ .rtt_ms = -1 };
+		if (pairs[i].src >= nsrc || pairs[i].dst >= ntgt)
+			return nsr_failmsg(e, -EINVAL, "probe pair %zu: no such source or target", i);
+	}
+	if (npairs == 0)
+		return 0;
+	P.cap = MAX_OUTSTANDING;
+	P.src = calloc(nsrc, sizeof *P.src);
+	count = calloc(nsrc + 1, sizeof *count);
+	P.order = malloc(npairs * sizeof *P.order);
+	P.state = calloc(npairs, 1);
+	P.ring = malloc(P.cap * sizeof *P.ring);
+	P.ready = malloc(nsrc * sizeof *P.ready);
+	P.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!P.src || !count || !P.order || !P.state || !P.ring || !P.ready || P.ep < 0) {
+		err = nsr_fail(e, P.ep < 0 ? -errno : -ENOMEM, "prober");
+		goto out;
+	}
+	/* group the pairs by source, keeping their order (a counting sort) */
+	for (size_t i = 0; i < npairs; i++)
+		count[pairs[i].src + 1]++;
+	for (size_t s = 0; s < nsrc; s++)
+		count[s + 1] += count[s];
+	for (size_t s = 0; s < nsrc; s++) {
+		P.src[s] = (struct source){ .fd = { -1, -1 }, .next = count[s], .end = count[s + 1] };
+		if (count[s] < count[s + 1])
+			make_ready(&P, (uint32_t)s);
+	}
+	for (size_t i = 0; i < npairs; i++)
+		P.order[count[pairs[i].src]++] = i;
+
+	while (P.done < npairs) {
+		struct epoll_event ev[256];
+		int n, timeout = -1;
+
+		if ((err = refill(&P)) < 0 || P.done == npairs)
+			break;	/* sends can finish pairs: no route */
+		if (P.count) {
+			uint64_t now = now_ns(), dl = P.ring[P.head].deadline;
+
+			timeout = dl > now ? (int)((dl - now) / 1000000u) + 1 : 0;
+		}
+		n = epoll_wait(P.ep, ev, 256, timeout);
+		if (n < 0 && errno != EINTR) {
+			err = nsr_fail(e, -errno, "prober: epoll_wait");
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			receive(&P, ev[i].data.u32);
+		if ((err = expire(&P)) < 0)
+			break;
+	}
+out:
+	if (P.src)
+		for (size_t s = 0; s < nsrc; s++)
+			for (int v = 0; v < 2; v++)
+				if (P.src[s].fd[v] >= 0)
+					close(P.src[s].fd[v]);
+	if (P.ep >= 0)
+		close(P.ep);
+	free(P.src);
+	free(count);
+	free(P.order);
+	free(P.state);
+	free(P.ring);
+	free(P.ready);
+	return err;
+}

@@ -1,0 +1,55 @@
+/*
+ * probe.h -- a parallel ICMP echo prober across namespaces.
+ *
+ * One raw ICMP (and ICMPv6) socket per source namespace, opened inside it;
+ * one epoll loop; a window of outstanding echoes per source (no flooding);
+ * a deadline per echo and retries (the first echo after links come up can be
+ * lost to ARP).  No ping process per pair.  Memory: the caller's pair list
+ * and results, plus a fixed amount per source.
+ */
+#ifndef NSR_PROBE_H
+#define NSR_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netns.h"
+
+typedef struct nsr_target {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+} nsr_target;
+
+typedef struct nsr_probe_pair {
+	uint32_t src;		/* index into the sources */
+	uint32_t dst;		/* index into the targets */
+} nsr_probe_pair;
+
+typedef struct nsr_probe_result {
+	float rtt_ms;		/* of the echo that came back; < 0: none did */
+	uint8_t attempts;	/* echoes sent */
+	uint8_t icmp_type;	/* the last ICMP error about this pair, 0: none */
+	uint8_t icmp_code;
+	int err;		/* errno of a send that failed (no route...) */
+	nsr_target from;	/* who sent the ICMP error */
+} nsr_probe_result;
+
+typedef struct nsr_probe_opts {
+	int timeout_ms;		/* per echo (default 1000) */
+	int retries;		/* more echoes after a lost one (default 2) */
+	int window;		/* outstanding echoes per source (default 32) */
+} nsr_probe_opts;
+
+/* A socket and a namespace fd per node pass the default open-file limit
+ * near 10,000 namespaces: raise the soft limit to the hard one (and the hard
+ * one as far as root may).  Best effort. */
+void nsr_raise_nofile(void);
+
+/* Probe each pair: an echo from sources[p.src] to targets[p.dst].
+ * res[i] is pair i's result.  Returns 0, or -errno when the probing itself
+ * could not run (a socket could not be opened). */
+int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
+	      size_t ntgt, const nsr_probe_pair *pairs, size_t npairs,
+	      const nsr_probe_opts *opts, nsr_probe_result *res, nsr_error *e);
+
+#endif

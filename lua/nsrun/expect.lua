@@ -1,0 +1,123 @@
+-- nsrun.expect: expectations about reachability, checked with the native
+-- prober, recorded in lab.results for reports.
+--   lab:expect(laptop):reaches "203.0.113.1"
+--   lab:expect(guest):does_not_reach(server)
+--   lab:expect(hosts):reaches(hosts)                       -- every pair
+--   lab:expect(hosts):reaches(hosts, { sample = 1000 })    -- 1000 pairs
+--   lab:expect(a):reaches(b, { within = 30 })              -- wait to converge
+local core = require "nsrun.core"
+local util = require "nsrun.util"
+local ping = require "nsrun.ping"
+local diagnose = require "nsrun.diagnose"
+
+local Expect = { __name = "nsrun.expect" }
+Expect.__index = Expect
+
+local M = { Expect = Expect }
+local DIAGNOSE_MAX = 10   -- pairs explained per expectation
+
+local function list(x) return (type(x) == "table" and not getmetatable(x)) and x or { x } end
+
+local function describe(x)
+  if type(x) == "string" then return x end
+  if getmetatable(x) then return x.name end
+  if #x == 1 then return describe(x[1]) end
+  return ("%d nodes"):format(#x)
+end
+
+function M.new(lab, src)
+  util.arg(src ~= nil, 1, "expect", "a node or a list of nodes expected")
+  return setmetatable({ lab = lab, src = list(src), where = util.where() }, Expect)
+end
+
+-- the probe: sources, targets, flat pairs for every (s, d) with s ~= d
+local function plan(srcs, dsts, opts)
+  local sources, targets, pairs, names = {}, {}, {}, {}
+  for i, s in ipairs(srcs) do
+    if getmetatable(s) == nil or not s.ns then util.fail("expect: a source must be a node") end
+    sources[i] = s.ns
+  end
+  for j, d in ipairs(dsts) do
+    targets[j] = ping.target(d)
+    names[j] = type(d) == "string" and d or d.name
+  end
+  local all = {}
+  for i, s in ipairs(srcs) do
+    for j, d in ipairs(dsts) do
+      if s ~= d then all[#all + 1] = { i, j } end
+    end
+  end
+  if opts.sample and opts.sample < #all then
+    local seed, picked = 7, {}
+    for _ = 1, opts.sample do
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      picked[#picked + 1] = all[seed % #all + 1]
+    end
+    all = picked
+  end
+  for _, p in ipairs(all) do pairs[#pairs + 1] = p[1]; pairs[#pairs + 1] = p[2] end
+  return sources, targets, pairs, names
+end
+
+local function check(self, dst, want, opts)
+  util.arg(dst ~= nil, 1, want and "reaches" or "does_not_reach", "a node, an address or a list expected")
+  util.arg(opts == nil or type(opts) == "table", 2, want and "reaches" or "does_not_reach", "table expected")
+  opts = opts or {}
+  local lab = self.lab
+  if lab.dry then util.fail("a dry lab sends no packet") end
+  local dsts = list(dst)
+  local srcs = self.src
+  local verb = #srcs > 1 and (want and "reach" or "do not reach") or (want and "reaches" or "does not reach")
+  local name = opts.name or ("%s %s %s"):format(describe(srcs), verb, describe(dsts))
+  local sources, targets, pairs, names = plan(srcs, dsts, opts)
+  local t0 = core.now()
+  local deadline = t0 + (opts.within or 0)
+  local bad, res
+  repeat
+    res = core.probe(sources, targets, pairs, { timeout_ms = opts.timeout_ms, retries = opts.retries })
+    if not res then util.fail("probe failed") end
+    -- the pairs that disagree with the expectation
+    bad = {}
+    if want then
+      for _, f in ipairs(res.failed) do bad[#bad + 1] = f end
+    else
+      local failed = {}
+      for _, f in ipairs(res.failed) do failed[f.src .. ":" .. f.dst] = true end
+      for k = 1, #pairs, 2 do
+        if not failed[pairs[k] .. ":" .. pairs[k + 1]] then
+          bad[#bad + 1] = { src = pairs[k], dst = pairs[k + 1] }
+        end
+      end
+    end
+    if #bad == 0 or core.now() >= deadline then break end
+    os.execute("sleep 0.5")
+  until false
+  local r = { name = name, ok = #bad == 0, expect = want, pairs = #pairs // 2, where = self.where,
+    seconds = core.now() - t0, failures = {},
+    rtt = res.ok > 0 and { min = res.rtt_min, avg = res.rtt_avg, max = res.rtt_max } or nil }
+  local owner = #bad > 0 and diagnose.owners(lab) or {}
+  for i, f in ipairs(bad) do
+    local s, addr = srcs[f.src], targets[f.dst]
+    local why
+    if want then
+      why = ping.reason(f, addr)
+      if f.from and owner[f.from] then why = why:gsub("from " .. f.from:gsub("%p", "%%%0"), "from " .. owner[f.from].name) end
+      if i <= DIAGNOSE_MAX then why = why .. "; " .. diagnose.explain(lab, s, addr) end
+    else
+      why = "it answered"
+    end
+    r.failures[i] = { src = s.name, dst = names[f.dst], addr = addr, reason = why }
+  end
+  lab.times.check = (lab.times.check or 0) + r.seconds
+  lab.results = lab.results or {}
+  lab.results[#lab.results + 1] = r
+  return r
+end
+
+-- expect(a):reaches(b [, opts]) -> result; opts: sample, within (seconds),
+-- timeout_ms, retries, name.  A failed expectation does not raise: it is
+-- reported (and makes nsrun exit 1).
+function Expect:reaches(dst, opts) return check(self, dst, true, opts) end
+function Expect:does_not_reach(dst, opts) return check(self, dst, false, opts) end
+
+return M

@@ -1,0 +1,172 @@
+-- nsrun.report: the results of `nsrun test` (and of a script's
+-- expectations) for people (text), for TAP consumers (prove), for CI
+-- systems (JUnit XML) and for programs (JSON).
+-- A run: { script =, status = "passed"|"failed"|"error", error =, seconds =,
+--          results = { { name, ok, pairs, failures = { {src, dst, addr, reason} },
+--                        rtt, where, seconds }, ... } }
+local M = {}
+
+local function failure_line(f)
+  return ("%s -> %s (%s): %s"):format(f.src, f.dst, f.addr, f.reason)
+end
+
+local function detail(r)
+  local s = ("%d pair%s"):format(r.pairs, r.pairs == 1 and "" or "s")
+  if not r.ok then s = s .. (", %d failed"):format(#r.failures) end
+  if r.rtt and r.ok and r.expect ~= false then s = s .. (", rtt %.2f ms avg"):format(r.rtt.avg) end
+  return s
+end
+
+local SHOWN = 20   -- failures listed per expectation in text and TAP
+
+-- counts over runs: passed, failed expectations; errors (scenarios)
+function M.counts(runs)
+  local p, f, e = 0, 0, 0
+  for _, run in ipairs(runs) do
+    if run.status == "error" then e = e + 1 end
+    for _, r in ipairs(run.results) do if r.ok then p = p + 1 else f = f + 1 end end
+  end
+  return p, f, e
+end
+
+function M.text(runs, out)
+  for _, run in ipairs(runs) do
+    if #runs > 1 or run.script then out:write(("%s\n"):format(run.script)) end
+    for _, r in ipairs(run.results) do
+      out:write(("  %s %s (%s)\n"):format(r.ok and "ok  " or "FAIL", r.name, detail(r)))
+      for i, f in ipairs(r.failures) do
+        if i > SHOWN then out:write(("       ... and %d more\n"):format(#r.failures - SHOWN)) break end
+        out:write("       " .. failure_line(f) .. "\n")
+      end
+    end
+    if run.status == "error" then out:write(("  ERROR %s\n"):format(run.error)) end
+  end
+  local p, f, e = M.counts(runs)
+  out:write(("%d passed, %d failed%s\n"):format(p, f, e > 0 and (", %d scenario%s could not run")
+    :format(e, e == 1 and "" or "s") or ""))
+end
+
+local function yaml_str(s) return "'" .. tostring(s):gsub("'", "''") .. "'" end
+
+function M.tap(runs, out)
+  local n, lines = 0, {}
+  for _, run in ipairs(runs) do
+    for _, r in ipairs(run.results) do
+      n = n + 1
+      lines[#lines + 1] = ("%s %d - %s: %s"):format(r.ok and "ok" or "not ok", n, run.script, r.name)
+      if not r.ok then
+        lines[#lines + 1] = "  ---"
+        lines[#lines + 1] = "  message: " .. yaml_str(detail(r))
+        if r.where then lines[#lines + 1] = "  at: " .. yaml_str(r.where:gsub(": $", "")) end
+        lines[#lines + 1] = "  failures:"
+        for i, f in ipairs(r.failures) do
+          if i > SHOWN then break end
+          lines[#lines + 1] = "    - " .. yaml_str(failure_line(f))
+        end
+        lines[#lines + 1] = "  ..."
+      end
+    end
+    if run.status == "error" then
+      n = n + 1
+      lines[#lines + 1] = ("not ok %d - %s: the scenario could not run"):format(n, run.script)
+      lines[#lines + 1] = "  ---"
+      lines[#lines + 1] = "  message: " .. yaml_str(run.error)
+      lines[#lines + 1] = "  ..."
+    end
+  end
+  out:write("TAP version 13\n", ("1..%d\n"):format(n), table.concat(lines, "\n"), n > 0 and "\n" or "")
+end
+
+local function xml(s)
+  return (tostring(s):gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
+    ['"'] = "&quot;", ["'"] = "&apos;" }):gsub("[%z\1-\8\11\12\14-\31]", "?"))
+end
+
+function M.junit(runs, out)
+  local p, f, e = M.counts(runs)
+  out:write('<?xml version="1.0" encoding="UTF-8"?>\n')
+  out:write(('<testsuites name="nsrun" tests="%d" failures="%d" errors="%d">\n'):format(p + f + e, f, e))
+  for _, run in ipairs(runs) do
+    local fails = 0
+    for _, r in ipairs(run.results) do if not r.ok then fails = fails + 1 end end
+    out:write(('  <testsuite name="%s" tests="%d" failures="%d" errors="%d" time="%.3f">\n')
+      :format(xml(run.script), #run.results + (run.status == "error" and 1 or 0), fails,
+        run.status == "error" and 1 or 0, run.seconds or 0))
+    for _, r in ipairs(run.results) do
+      out:write(('    <testcase classname="%s" name="%s" time="%.3f">'):format(xml(run.script),
+        xml(r.name), r.seconds or 0))
+      if not r.ok then
+        local body = {}
+        for _, x in ipairs(r.failures) do body[#body + 1] = failure_line(x) end
+        out:write(('\n      <failure message="%s" type="unreachable">%s</failure>\n    ')
+          :format(xml(detail(r)), xml(table.concat(body, "\n"))))
+      end
+      out:write("</testcase>\n")
+    end
+    if run.status == "error" then
+      out:write(('    <testcase classname="%s" name="scenario"><error message="%s"/></testcase>\n')
+        :format(xml(run.script), xml(run.error)))
+    end
+    out:write("  </testsuite>\n")
+  end
+  out:write("</testsuites>\n")
+end
+
+-- a small JSON encoder: tables with [1] are arrays
+local function json(v, out)
+  local t = type(v)
+  if t == "table" then
+    if v[1] ~= nil or next(v) == nil then
+      out[#out + 1] = "["
+      for i, x in ipairs(v) do
+        if i > 1 then out[#out + 1] = "," end
+        json(x, out)
+      end
+      out[#out + 1] = "]"
+    else
+      local keys = {}
+      for k in pairs(v) do if type(k) == "string" then keys[#keys + 1] = k end end
+      table.sort(keys)
+      out[#out + 1] = "{"
+      for i, k in ipairs(keys) do
+        if i > 1 then out[#out + 1] = "," end
+        json(k, out)
+        out[#out + 1] = ":"
+        json(v[k], out)
+      end
+      out[#out + 1] = "}"
+    end
+  elseif t == "string" then
+    out[#out + 1] = '"' .. v:gsub('[%c"\\]', function(c)
+      return ({ ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t" })[c]
+        or ("\\u%04x"):format(c:byte())
+    end) .. '"'
+  elseif t == "number" then
+    out[#out + 1] = (v ~= v or v == math.huge or v == -math.huge) and "null"
+      or (math.type(v) == "integer" and tostring(v) or ("%.6g"):format(v))
+  elseif t == "boolean" then
+    out[#out + 1] = tostring(v)
+  else
+    out[#out + 1] = "null"
+  end
+end
+
+function M.json(runs, out)
+  local doc = {}
+  for i, run in ipairs(runs) do
+    local results = {}
+    for k, r in ipairs(run.results) do
+      results[k] = { name = r.name, ok = r.ok, expect = r.expect and "reaches" or "does not reach",
+        pairs = r.pairs, seconds = r.seconds, rtt = r.rtt, failures = r.failures,
+        where = r.where and r.where:gsub(": $", "") or nil }
+    end
+    doc[i] = { script = run.script, status = run.status, error = run.error,
+      seconds = run.seconds, results = results }
+  end
+  local p, f, e = M.counts(runs)
+  local buf = {}
+  json({ passed = p, failed = f, errors = e, scenarios = doc }, buf)
+  out:write(table.concat(buf), "\n")
+end
+
+return M
