@@ -30,9 +30,11 @@ function M.new(lab, src)
   return setmetatable({ lab = lab, src = list(src), where = util.where() }, Expect)
 end
 
--- the probe: sources, targets, flat pairs for every (s, d) with s ~= d
-local function plan(srcs, dsts, opts)
-  local sources, targets, pairs, names = {}, {}, {}, {}
+-- the probe: sources, targets, and the pairs (s, d), s ~= d, as a flat
+-- array { s1, d1, s2, d2, ... }; nil when the prober itself can make every
+-- pair of one list (a group to itself: no million-entry table in Lua)
+local function plan(srcs, dsts, opts, flat_needed)
+  local sources, targets, names = {}, {}, {}
   for i, s in ipairs(srcs) do
     if getmetatable(s) == nil or not s.ns then util.fail("expect: a source must be a node") end
     sources[i] = s.ns
@@ -41,22 +43,33 @@ local function plan(srcs, dsts, opts)
     targets[j] = ping.target(d)
     names[j] = type(d) == "string" and d or d.name
   end
-  local all = {}
-  for i, s in ipairs(srcs) do
-    for j, d in ipairs(dsts) do
-      if s ~= d then all[#all + 1] = { i, j } end
+  local pairs = {}
+  if opts.sample then
+    local seed, tries = 7, 0
+    local function rnd(n) seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n + 1 end
+    while #pairs < 2 * opts.sample and tries < 4 * opts.sample do
+      tries = tries + 1
+      local i, j = rnd(#srcs), rnd(#dsts)
+      if srcs[i] ~= dsts[j] then pairs[#pairs + 1] = i; pairs[#pairs + 1] = j end
+    end
+  elseif srcs == dsts and not flat_needed then
+    return sources, targets, nil, names, #srcs * (#srcs - 1)
+  else
+    for i, s in ipairs(srcs) do
+      for j, d in ipairs(dsts) do
+        if s ~= d then pairs[#pairs + 1] = i; pairs[#pairs + 1] = j end
+      end
     end
   end
-  if opts.sample and opts.sample < #all then
-    local seed, picked = 7, {}
-    for _ = 1, opts.sample do
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      picked[#picked + 1] = all[seed % #all + 1]
-    end
-    all = picked
-  end
-  for _, p in ipairs(all) do pairs[#pairs + 1] = p[1]; pairs[#pairs + 1] = p[2] end
-  return sources, targets, pairs, names
+  return sources, targets, pairs, names, #pairs // 2
+end
+
+-- expect(hosts):reaches(hosts): the same nodes, in the same order
+local function src_is_dst(src, dst)
+  if src == dst then return true end
+  if type(dst) ~= "table" or getmetatable(dst) or #dst ~= #src then return false end
+  for i = 1, #src do if src[i] ~= dst[i] then return false end end
+  return true
 end
 
 local function check(self, dst, want, opts)
@@ -69,7 +82,8 @@ local function check(self, dst, want, opts)
   local srcs = self.src
   local verb = #srcs > 1 and (want and "reach" or "do not reach") or (want and "reaches" or "does not reach")
   local name = opts.name or ("%s %s %s"):format(describe(srcs), verb, describe(dsts))
-  local sources, targets, pairs, names = plan(srcs, dsts, opts)
+  if src_is_dst(self.src, dst) then dsts = srcs end
+  local sources, targets, pairs, names, npairs = plan(srcs, dsts, opts, not want)
   local t0 = core.now()
   local deadline = t0 + (opts.within or 0)
   local bad, res
@@ -92,7 +106,7 @@ local function check(self, dst, want, opts)
     if #bad == 0 or core.now() >= deadline then break end
     os.execute("sleep 0.5")
   until false
-  local r = { name = name, ok = #bad == 0, expect = want, pairs = #pairs // 2, where = self.where,
+  local r = { name = name, ok = #bad == 0, expect = want, pairs = npairs, where = self.where,
     seconds = core.now() - t0, failures = {},
     rtt = res.ok > 0 and { min = res.rtt_min, avg = res.rtt_avg, max = res.rtt_max } or nil }
   local owner = #bad > 0 and diagnose.owners(lab) or {}

@@ -26,8 +26,17 @@ h:addr("eth0", "2001:db8:2::2/64")
 box:route("default", { via = "2001:db8:1::1" })
 h:route("2001:db8::/32", { via = "2001:db8:2::1" })
 assert(#nsrun.core.list() >= 3)
+-- the prober over IPv6 (within: link-local addresses are tentative at first)
+local r = lab:expect(h):reaches("2001:db8:1::2", { within = 10 })
+print("ipv6 expectation", r.ok, r.rtt and r.rtt.avg)
+lab:expect(h):does_not_reach("2001:db8:9::1")
 LUA
-check "nsrun attach.lua" "$NSRUN" "$tmp/attach.lua"
+out=$("$NSRUN" "$tmp/attach.lua" 2>&1)
+rc=$?
+echo "$out"
+[ $rc = 0 ] && pass "nsrun attach.lua" || fail "nsrun attach.lua: exit $rc"
+[[ $out == *"ipv6 expectation	true"* ]] && pass "the prober reaches over IPv6" || fail "IPv6 expectation"
+[[ $out == *"ok   at-h does not reach 2001:db8:9::1"* ]] && pass "an unrouted IPv6 address is not reached" || fail "IPv6 negative"
 check "at-box names pid $other's namespace" bash -c \
   "[ \$(ip netns identify $other) = at-box ]"
 # the first echoes wait on neighbour discovery while link-local addresses
