@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "docker.h"
 #include "lab.h"
 #include "link.h"
 #include "names.h"
@@ -162,7 +163,7 @@ static int record_valid(const nsr_record *r)
 	if (!strcmp(k, "lab"))
 		return r->nargs == 3 && !nsr_name_invalid(r->arg[0]) &&
 		       is_pid(r->arg[1]) && is_number(r->arg[2]);
-	if (!strcmp(k, "ns") || !strcmp(k, "attach"))
+	if (!strcmp(k, "ns") || !strcmp(k, "attach") || !strcmp(k, "container"))
 		return r->nargs == 1 && !nsr_name_invalid(r->arg[0]);
 	if (!strcmp(k, "link"))
 		return r->nargs == 2 &&
@@ -360,6 +361,21 @@ int nsr_lab_destroy(const char *lab, int *problems, nsr_error *e)
 			err = nsr_link_del(ns, r->arg[1], 1, &why);
 		note(problems, e, err, &why);
 		nsr_ns_close(ns);
+	}
+	/* Containers the lab made: only those that carry its label. */
+	for (int i = info.nrec - 1; i >= 0; i--) {
+		nsr_container c;
+		nsr_docker *d = NULL;
+
+		if (strcmp(info.rec[i].kind, "container"))
+			continue;
+		err = nsr_docker_open(&d, &why);
+		if (err == 0)
+			err = nsr_docker_inspect(d, info.rec[i].arg[0], &c, &why);
+		if (err == 0 && !strcmp(c.lab, info.name))
+			err = nsr_docker_remove(d, c.id, &why);
+		note(problems, e, err == -ENOENT ? 0 : err, &why);
+		nsr_docker_close(d);
 	}
 	for (int i = info.nrec - 1; i >= 0; i--)
 		if (!strcmp(info.rec[i].kind, "ns") || !strcmp(info.rec[i].kind, "attach"))

@@ -13,6 +13,8 @@
  *   link NS IFNAME             a link in a namespace the lab does not own
  *                              (NS is "-" for the host's)
  *   proc PID START             a background process
+ *   container NAME             a Docker container the lab creates (removed
+ *                              only if it carries the label nsrun.lab=LAB)
  */
 #ifndef NSR_LAB_H
 #define NSR_LAB_H
@@ -41,7 +43,7 @@ void nsr_journal_close(nsr_journal *j);
 
 /* What a journal holds, records struck out already removed. */
 typedef struct nsr_record {
-	char kind[8];
+	char kind[12];
 	char arg[3][72];
 	int nargs;
 } nsr_record;

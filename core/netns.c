@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -100,6 +102,7 @@ static nsr_ns *ns_new(const char *name, int fd)
 		return NULL;
 	snprintf(ns->name, sizeof ns->name, "%s", name);
 	ns->fd = fd;
+	ns->pidfd = -1;
 	return ns;
 }
 
@@ -111,6 +114,8 @@ void nsr_ns_close(nsr_ns *ns)
 		nl_socket_free(ns->sk);
 	if (ns->fd >= 0)
 		close(ns->fd);
+	if (ns->pidfd >= 0)
+		close(ns->pidfd);
 	free(ns->ifs);
 	free(ns);
 }
@@ -197,22 +202,32 @@ int nsr_ns_attach(const char *name, pid_t pid, nsr_ns **out, nsr_error *e)
 {
 	char path[sizeof NSR_NETNS_DIR + NSR_NAME_MAX + 1], src[64];
 	nsr_ns *ns;
-	int fd, tfd, err;
+	int fd, tfd, pidfd, err;
 
 	if ((err = check_name(name, e)) < 0 || (err = prepare_dir(e)) < 0)
 		return err;
 	if (pid <= 0)
 		return nsr_failmsg(e, -EINVAL, "attach %s: pid %d is not a process", name, (int)pid);
+	/* Hold the process (a pidfd) before opening its namespace, then check
+	 * it still runs: the namespace is then its, not a later PID's. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return nsr_fail(e, -errno, "attach %s to pid %d", name, (int)pid);
 	snprintf(src, sizeof src, "/proc/%d/ns/net", (int)pid);
 	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return nsr_fail(e, errno == ENOENT ? -ESRCH : -errno,
-				"attach %s to pid %d", name, (int)pid);
+	if (fd < 0 || poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 0) != 0) {
+		err = fd < 0 && errno != ENOENT ? -errno : -ESRCH;
+		if (fd >= 0)
+			close(fd);
+		close(pidfd);
+		return nsr_fail(e, err, "attach %s to pid %d", name, (int)pid);
+	}
 	ns_path(path, sizeof path, name);
 	tfd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (tfd < 0) {
 		err = nsr_fail(e, -errno, "namespace %s", name);
 		close(fd);
+		close(pidfd);
 		return err;
 	}
 	close(tfd);
@@ -222,14 +237,18 @@ int nsr_ns_attach(const char *name, pid_t pid, nsr_ns **out, nsr_error *e)
 	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
 		err = nsr_fail(e, -errno, "attach %s to pid %d", name, (int)pid);
 		close(fd);
+		close(pidfd);
 		unlink(path);
 		return err;
 	}
 	if (!(ns = ns_new(name, fd))) {
 		close(fd);
+		close(pidfd);
 		err = -ENOMEM;
-	} else
+	} else {
+		ns->pidfd = pidfd;
 		err = open_socket(ns, e);
+	}
 	if (err < 0) {
 		nsr_ns_close(ns);
 		umount2(path, MNT_DETACH);

@@ -30,6 +30,9 @@ typedef struct nsr_ns {
 	struct nl_sock *sk;		/* NETLINK_ROUTE, bound inside it */
 	int nlerr;			/* errno of the last NLMSG_ERROR */
 	int fresh;			/* created by us: we choose ifindexes */
+	int pidfd;			/* attached: the process (pidfd), else -1 */
+	int whole;			/* commands join all of pidfd's namespaces
+					 * (a container), not just the network */
 	int next_ifindex;		/* next free ifindex when fresh */
 	nsr_ifentry *ifs;		/* known interface names -> ifindex */
 	int nifs, capifs;

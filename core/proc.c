@@ -17,8 +17,31 @@
 /* In the child: enter ns like `ip netns exec` (iproute2 lib/namespace.c).
  * Returns -errno on failure to enter; a failure to remount /sys is not
  * fatal (the network namespace is what matters). */
-static int child_enter(nsr_ns *ns)
+static int child_enter(nsr_ns *ns, int foreground)
 {
+	if (ns->whole && ns->pidfd >= 0) {
+		/* a container: all its namespaces, as `docker exec` does.  Its
+		 * PID namespace holds only for children: fork once more and pass
+		 * the child's status on (not for background processes, which
+		 * must stay the process that nsrun ends by PID). */
+		int flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+			    CLONE_NEWCGROUP | (foreground ? CLONE_NEWPID : 0);
+		pid_t pid;
+		int ws;
+
+		if (setns(ns->pidfd, flags) < 0)
+			return -errno;
+		if (!foreground || (pid = fork()) == 0)
+			return 0;
+		if (pid < 0)
+			return -errno;
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);	/* the exec-error pipe belongs to the child */
+		while (waitpid(pid, &ws, 0) < 0)
+			if (errno != EINTR)
+				_exit(127);
+		_exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+	}
 	if (setns(ns->fd, CLONE_NEWNET) < 0)
 		return -errno;
 	if (ns->name[0] && unshare(CLONE_NEWNS) == 0 &&
@@ -30,8 +53,8 @@ static int child_enter(nsr_ns *ns)
 
 /* Fork a child that enters ns and execs argv; errors before exec come back
  * through a close-on-exec pipe.  fds[0..2] become the child's stdio. */
-static int start(nsr_ns *ns, char *const argv[], const int fds[3], pid_t *pid,
-		 nsr_error *e)
+static int start(nsr_ns *ns, char *const argv[], const int fds[3], int foreground,
+		 pid_t *pid, nsr_error *e)
 {
 	int rep[2], werr = 0;
 	ssize_t n;
@@ -47,7 +70,7 @@ static int start(nsr_ns *ns, char *const argv[], const int fds[3], pid_t *pid,
 		return nsr_fail(e, err, "run %s in %s", argv[0], nsr_ns_label(ns));
 	}
 	if (*pid == 0) {
-		int err = child_enter(ns);
+		int err = child_enter(ns, foreground);
 
 		for (int i = 0; i < 3 && err == 0; i++)
 			if (fds[i] >= 0 && dup2(fds[i], i) < 0)
@@ -108,7 +131,7 @@ int nsr_run(nsr_ns *ns, char *const argv[], int *status, nsr_buf *out,
 	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	fds[1] = po[1];
 	fds[2] = pe[1];
-	rc = start(ns, argv, fds, &pid, e);
+	rc = start(ns, argv, fds, 1, &pid, e);
 	close(po[1]);
 	close(pe[1]);
 	if (fds[0] >= 0)
@@ -161,7 +184,7 @@ int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, pid_t *pid,
 			goto out;
 		}
 	}
-	rc = start(ns, argv, fds, pid, e);
+	rc = start(ns, argv, fds, 0, pid, e);
 	if (rc == 0 && nsr_proc_start(*pid, start_time) < 0)
 		*start_time = 0;
 out:

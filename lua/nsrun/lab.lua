@@ -122,14 +122,81 @@ function Lab:node(name) return add_node(self, name, "node", "node") end
 function Lab:host(name) return add_node(self, name, "host", "host") end
 function Lab:router(name) return add_node(self, name, "router", "router") end
 
--- lab:attach(name, { pid = N }): name the namespace of a running process.
--- Teardown removes the name (and the links made in it), never the process.
+-- The lab's Docker Engine connection, opened on first use.
+function Lab:docker()
+  if not self.engine then self.engine = check(core.docker()) end
+  return self.engine
+end
+
+-- lab:attach(name, { pid = N } | { docker = "name-or-id" }): name the
+-- network namespace of a running process or container (as `ip netns
+-- attach`, a bind mount).  Teardown removes the name (and the links made in
+-- it), never the process or the container.
 function Lab:attach(name, opts)
-  arg(type(opts) == "table" and math.type(opts.pid) == "integer", 2, "attach",
-    "{ pid = N } expected")
+  arg(type(opts) == "table" and (math.type(opts.pid) == "integer" or type(opts.docker) == "string"),
+    2, "attach", "{ pid = N } or { docker = name } expected")
+  local c
+  if opts.docker and not self.dry then
+    local msg
+    c, msg = self:docker():inspect(opts.docker)
+    if not c then fail(msg) end
+    if not c.running then fail(("container %s is not running"):format(opts.docker)) end
+  end
   local node = claim(self, name, "attach", "attach",
-    function(nsname) return self.sys.attach(nsname, opts.pid) end)
-  node.role, node.owned, node.pid = "attached", false, opts.pid
+    function(nsname) return self.sys.attach(nsname, c and c.pid or opts.pid) end)
+  node.role, node.owned, node.pid = "attached", false, c and c.pid or opts.pid
+  node.known = {}
+  if c then
+    node.container = { id = c.id, name = c.name, adopted = true }
+    node.ns:whole(true)
+  end
+  return node
+end
+
+-- lab:container(name, { image =, cmd = {...}, env = { KEY = "value" },
+-- role = "host"|"router" }): a Docker container with no network (like
+-- `docker run --net=none`), started, its network namespace attached as
+-- /run/netns/NAME; from then on a node like any other.  Commands run in all
+-- the container's namespaces.  Teardown removes the container.
+function Lab:container(name, opts)
+  arg(type(opts) == "table" and type(opts.image) == "string", 2, "container",
+    "{ image = ... } expected")
+  local cmd = opts.cmd
+  if type(cmd) == "string" then cmd = util.split(cmd) end
+  arg(cmd == nil or type(cmd) == "table", 2, "container", "cmd must be a table or a string")
+  local env = {}
+  for k, v in pairs(opts.env or {}) do
+    env[#env + 1] = math.type(k) == "integer" and tostring(v) or (k .. "=" .. tostring(v))
+  end
+  table.sort(env)
+  local id
+  local node = claim(self, name, "attach", "container", function(nsname)
+    if self.dry then return self.sys.create(nsname) end
+    local docker = self:docker()
+    local record = "container " .. nsname
+    id = journaled(self, record, docker.create, docker, nsname, opts.image, cmd or {}, env, self.name)
+    local ok, msg, code = docker:start(id)
+    local c
+    if ok then c, msg, code = docker:inspect(id) end
+    if c and not c.running then
+      c, msg, code = nil, ("container %s exited before it could be attached"):format(nsname), 3
+    end
+    local ns
+    if c then
+      ns, msg, code = self.sys.attach(nsname, c.pid)
+      if code == 3 then msg = ("container %s exited before it could be attached"):format(nsname) end
+    end
+    if not ns then
+      docker:remove(id)
+      self.journal:undo(record)
+      return nil, msg, code
+    end
+    ns:whole(true)
+    return ns
+  end)
+  node.role, node.owned, node.known = opts.role or "host", false, {}
+  node.container = { id = id, name = node.nsname }
+  node:forwarding(node.role == "router")
   return node
 end
 
@@ -382,6 +449,7 @@ function Lab:destroy()
   if not self.destroyed then
     self.destroyed = true
     for _, n in ipairs(self.order) do n.ns:close() end  -- open fds keep namespaces alive
+    if self.engine then self.engine:close() end
     self.root.ns:close()
     self.journal:close()
   elseif self.gone then

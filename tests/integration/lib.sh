@@ -1,7 +1,7 @@
 # Shared by the integration tests: run as root, check with iproute2, and
 # prove that nothing is left behind.
 set -u
-NSRUN=${NSRUN:-build/nsrun}
+NSRUN=$(readlink -f "${NSRUN:-build/nsrun}")
 fails=0
 
 if [ "$(id -u)" != 0 ]; then
