@@ -220,6 +220,11 @@ local function cmd_destroy(names)
   if #names == 0 then eprintf("nsrun: destroy: name a lab, or --all\n"); return 2 end
   local status = 0
   for _, name in ipairs(names) do
+    local info = nsrun.core.lab_read(name)
+    if info and info.bad > 0 then
+      eprintf("nsrun: lab %s: its journal has %d unreadable lines (torn or corrupt): "
+        .. "removing what the rest records\n", name, info.bad)
+    end
     local ok, msg, code = nsrun.destroy(name)
     if ok then print("destroyed lab " .. name)
     elseif code == 2 then eprintf("nsrun: %s (nothing to destroy)\n", msg)

@@ -59,6 +59,27 @@ local function alive(lab)
   if lab.destroyed then fail(("lab %s was destroyed"):format(lab.name)) end
 end
 
+-- Which lab's journal records this object ({ "ns", name }, { "link", ns,
+-- ifname }, ...)?  For messages about names already taken.
+local function owner(lab, ...)
+  if lab.dry then return nil end
+  local want = table.pack(...)
+  for _, name in ipairs(core.lab_names() or {}) do
+    local info = core.lab_read(name)
+    for _, r in ipairs(info and info.records or {}) do
+      local same = true
+      for i = 1, want.n do same = same and r[i] == want[i] end
+      if same and name ~= lab.name then return name end
+    end
+  end
+end
+
+local function taken(lab, what, ...)
+  local by = owner(lab, ...)
+  if by then return ("%s exists already (made by lab %s: `nsrun destroy %s`)"):format(what, by, by) end
+  return ("%s exists already (not made by nsrun)"):format(what)
+end
+
 -- fn(...) with record written ahead in the journal (no record: nil), and
 -- struck out if fn fails; fn returns a value or nil, message, errno.
 local function journaled(lab, record, fn, ...)
@@ -81,8 +102,7 @@ local function claim(lab, name, kind, fname, make)
   if why then fail(("node name %q: %s"):format(nsname, why)) end
   if lab.nodes[name] then fail(("node %s exists already in lab %s"):format(name, lab.name)) end
   if lab.sys.exists(nsname) then
-    fail(("namespace %s exists already (not made by this lab): `ip netns del %s` "
-      .. "or another lab prefix"):format(nsname, nsname))
+    fail(taken(lab, "namespace " .. nsname, "ns", nsname) .. "; choose another name or lab prefix")
   end
   local ns = journaled(lab, kind .. " " .. nsname, make, nsname)
   local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,
@@ -213,8 +233,8 @@ function Lab:bridge(name, opts)
   if not node.owned then name = self.prefix .. name end
   local why = core.ifname_invalid(name)
   if why then fail(("bridge %q: name %s"):format(name, why)) end
-  if node.ifaces[name] then
-    fail(("interface %s exists already in %s"):format(name, node.name))
+  if node.ifaces[name] or (not node.owned and not self.dry and node.ns:ifindex(name)) then
+    fail(taken(self, ("interface %s in %s"):format(name, node.name), "link", node.nsname, name))
   end
   journaled(self, not node.owned and ("link %s %s"):format(node.nsname, name) or nil,
     node.ns.bridge, node.ns, name)
@@ -280,6 +300,9 @@ function Lab:link(...)
     local why = core.ifname_invalid(e[2])
     if why then fail(("interface %q in %s: name %s"):format(e[2], e[1].name, why)) end
     if e[1].ifaces[e[2]] then fail(("interface %s exists already in %s"):format(e[2], e[1].name)) end
+    if not e[1].owned and not self.dry and e[1].ns:ifindex(e[2]) then
+      fail(taken(self, ("interface %s in %s"):format(e[2], e[1].name), "link", e[1].nsname, e[2]))
+    end
   end
   -- Deleting either end of a veth deletes both: record one end that lives
   -- in a namespace this lab does not own, if there is one.

@@ -2,8 +2,11 @@
 # nothing is left (namespaces, host links, mounts, state, processes).
 . "$(dirname "$0")/lib.sh"
 
-for delay in 0.05 0.15 0.3 0.5 0.8; do
-  "$NSRUN" scenarios/datacenter.lua spines=4 leaves=16 hosts=6 >/dev/null 2>&1 &
+# 20 kills at random moments of a ~400-namespace build (seeded: repeatable)
+RANDOM=42
+for _ in $(seq 20); do
+  delay=$(printf '0.%03d' $((RANDOM % 900 + 10)))
+  "$NSRUN" scenarios/datacenter.lua spines=4 leaves=40 hosts=8 >/dev/null 2>&1 &
   pid=$!
   sleep "$delay"
   kill -9 "$pid" 2>/dev/null

@@ -25,6 +25,44 @@ cases=(
 'lab:node("ea"); os.exit(3)|script exited with status 3'
 'lab:node("ea") lab:node(|bad.lua:4: unexpected symbol near <eof>'
 'lab:attach("ea", { pid = 999999999 })|bad.lua:3: attach ea to pid 999999999: No such process'
+'lab:node(42)|bad.lua:3: bad argument #1 to '"'"'node'"'"' (string expected, got number)'
+'lab:host({})|bad.lua:3: bad argument #1 to '"'"'host'"'"' (string expected, got table)'
+'lab:router(nil)|bad.lua:3: bad argument #1 to '"'"'router'"'"' (string expected, got nil)'
+'lab:node("a b")|bad.lua:3: node name "a b": may hold only letters'
+'lab:node("-x")|bad.lua:3: node name "-x": starts with'
+'lab:node(("x"):rep(65))|longer than 64 bytes'
+'lab:bridge("br/0")|bad.lua:3: bridge "br/0": name contains'
+'lab:bridge("averyveryverylongbridge")|bad.lua:3: bridge "averyveryverylongbridge": name longer than 15 bytes'
+'lab:bridge(7)|bad.lua:3: bad argument #1 to '"'"'bridge'"'"' (string expected, got number)'
+'lab:link(lab:node("ea"), "eth0", {}, "eth0")|bad.lua:3: bad argument #3 to '"'"'link'"'"' (node or bridge expected, got table)'
+'lab:link(lab:node("ea"), "x y", lab:node("eb"))|bad.lua:3: interface "x y" in ea: name contains'
+'local a = lab:node("ea"); lab:link(a, "eth0", a, "eth0")|bad.lua:3: link ea: both ends are eth0'
+'lab:node("ea"):addr("lo", 12)|bad.lua:3: bad argument #2 to '"'"'addr'"'"' (string expected, got number)'
+'lab:node("ea"):addr("lo", "")|bad.lua:3: address "" on lo in ea: not an address'
+'lab:node("ea"):addr("lo", "10.0.0.1/")|bad.lua:3: address "10.0.0.1/" on lo in ea: prefix length is not 0..32'
+'lab:node("ea"):addr("lo", "fe80::zz/64")|bad.lua:3: address "fe80::zz/64" on lo in ea: not an IPv4 or IPv6 address'
+'lab:node("ea"):route("default", 5)|bad.lua:3: bad argument #2 to '"'"'route'"'"''
+'lab:node("ea"):route("10.0.0.0/8", {})|bad.lua:3: route 10.0.0.0/8 in ea: a next hop needs via or dev'
+'lab:node("ea"):route("10.0.0.0/33", { via = "10.0.0.1" })|bad.lua:3: route "10.0.0.0/33" in ea: prefix length is not 0..32'
+'lab:node("ea"):route("10.0.0.0/8", { via = "10.0.0.1/24" })|bad.lua:3: route 10.0.0.0/8 in ea: gateway "10.0.0.1/24": has a prefix length'
+'lab:node("ea"):set("lo", "up")|bad.lua:3: bad argument #2 to '"'"'set'"'"' (table expected)'
+'lab:node("ea"):set("lo", { mac = "zz" })|bad.lua:3: link lo in ea: "zz" is not a MAC address'
+'lab:node("ea"):sysctl("net/../kernel/x", 1)|bad.lua:3: sysctl "net/../kernel/x" in ea: not a net.* key'
+'lab:node("ea"):exec({})|bad.lua:3: bad argument #1 to '"'"'exec'"'"' (command string or argv table expected)'
+'lab:attach("ea", { pid = "x" })|bad.lua:3: bad argument #2 to '"'"'attach'"'"' ({ pid = N } or { docker = name } expected)'
+'lab:container("c1", {})|bad.lua:3: bad argument #2 to '"'"'container'"'"' ({ image = ... } expected)'
+'nsrun.lab("x/y")|bad.lua:3: lab name "x/y": may hold only letters'
+'nsrun.lab("x2", { prefix = 5 })|bad.lua:3: bad argument #2 to '"'"'lab'"'"' (prefix must be a string)'
+'lab:router("ea"):addr("lo", "10.9.0.1/32"); lab:router("eb"):addr("lo", "10.9.0.1/32"); lab:autoaddr()|bad.lua:3: address 10.9.0.1 is on both ea:lo and eb:lo'
+'lab:linear(2); lab:autoaddr { segments = "10.0.0.1/16" }|bad.lua:3: 10.0.0.1/16: host bits set'
+'lab:fattree(3)|bad.lua:3: fattree: k must be even, got 3'
+'lab:leafspine { spines = 0 }|bad.lua:3: leafspine: spines must be an integer >= 1, got 0'
+'lab:expect(nil)|bad.lua:3: bad argument #1 to '"'"'expect'"'"''
+'lab:expect(lab:node("ea")):reaches(nil)|bad.lua:3: bad argument #1 to '"'"'reaches'"'"''
+'lab:expect(lab:node("ea")):reaches(lab:node("eb"))|bad.lua:3: node eb has no address to ping'
+'lab:ping("x", "y")|bad.lua:3: bad argument #1 to '"'"'ping'"'"' (node expected)'
+'lab:node("ea"); local t = nil; t.x = 1|bad.lua:3: attempt to index a nil value'
+'lab:node("ea"); local function f() return 1 + f() end; f()|stack overflow'
 )
 
 for c in "${cases[@]}"; do
@@ -39,6 +77,24 @@ for c in "${cases[@]}"; do
   else pass "$want"; fi
   expect_clean "after: $body"
 done
+
+# not root: a clear error, nothing made
+printf 'local lab = require("nsrun").lab "notroot"\nlab:node "nr-a"\n' >"$tmp/nr.lua"
+chmod 755 "$tmp"; chmod 644 "$tmp/nr.lua"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$NSRUN" "$tmp/nr.lua" 2>&1)
+rc=$?
+if [ $rc = 1 ] && [[ $out == *"Permission denied"* || $out == *"not permitted"* ]]; then pass "not root: $out"
+else fail "not root: exit $rc: $out"; fi
+expect_clean "after not root"
+
+# a journal that is torn or corrupt: destroy removes what it can read, says so
+"$NSRUN" scenarios/levels.lua >/dev/null
+printf 'garbage line\nns ../etc\nproc 1 0\nlink - \nns levelz' >>/run/nsrun/levels/journal
+out=$("$NSRUN" destroy levels 2>&1)
+rc=$?
+if [ $rc = 0 ] && [[ $out == *"5 unreadable lines"* ]]; then pass "a corrupt journal: destroyed, and said so"
+else fail "corrupt journal: exit $rc: $out"; fi
+expect_clean "after a corrupt journal"
 
 # usage errors exit 2
 "$NSRUN" --no-such-option >/dev/null 2>&1; [ $? = 2 ] && pass "unknown option: exit 2" || fail "unknown option exit"

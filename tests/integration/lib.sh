@@ -23,9 +23,11 @@ check() {
 # What the host looks like: namespaces, host links, /run/netns, /run/nsrun.
 snapshot() {
   { ip netns list | awk '{print "netns", $1}'
-    ip -j link show | python3 -c 'import json,sys; [print("link", l["ifname"]) for l in json.load(sys.stdin)]'
+    ip -j link show 2>/dev/null | python3 -c 'import json,sys; [print("link", l["ifname"]) for l in json.load(sys.stdin)]'
     ls -A /run/netns 2>/dev/null | sed 's/^/mount /'
     ls -A /run/nsrun 2>/dev/null | sed 's/^/state /'
+    awk '$5 ~ "^/run/netns/" {print "mounted", $5}' /proc/self/mountinfo
+    pgrep -x nsrun | sed 's/^/nsrun-process /'
   } | sort
 }
 
