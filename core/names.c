@@ -69,6 +69,10 @@ int nsr_prefix_parse(const char *s, int want, nsr_prefix *p, const char **why)
 	size_t alen;
 
 	memset(p, 0, sizeof *p);
+	if (want != 0 && want != AF_INET && want != AF_INET6) {
+		*why = "no such address family";
+		return -EINVAL;
+	}
 	if (!strcmp(s, "default")) {
 		p->family = want ? want : AF_INET;
 		p->has_len = 1;

@@ -191,7 +191,13 @@ int nsr_route_get(nsr_ns *ns, const char *addr, nsr_route_info *out, nsr_error *
 	nlmsg_free(msg);
 	if (err < 0)
 		return nsr_fail(e, -EIO, "route get %s in %s", addr, nsr_ns_label(ns));
-	if (!(cb = nl_cb_clone(nl_socket_get_cb(ns->sk))))
+	{
+		struct nl_cb *own = nl_socket_get_cb(ns->sk);	/* a new reference */
+
+		cb = nl_cb_clone(own);
+		nl_cb_put(own);
+	}
+	if (!cb)
 		return nsr_fail(e, -ENOMEM, "route get %s", addr);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, keep_route, &g);
 	nl_recvmsgs(ns->sk, cb);
