@@ -49,16 +49,20 @@ void nsrun_push_names(lua_State *L, char **names, int n)
 	free(names);
 }
 
-/* rusage() -> user seconds, system seconds, peak RSS in KiB (this process) */
+/* rusage() -> user s, system s, peak RSS KiB (this process), then user s
+ * and system s of its waited-for children */
 static int l_rusage(lua_State *L)
 {
-	struct rusage ru;
+	struct rusage ru, ch;
 
 	getrusage(RUSAGE_SELF, &ru);
+	getrusage(RUSAGE_CHILDREN, &ch);
 	lua_pushnumber(L, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6);
 	lua_pushnumber(L, ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 	lua_pushinteger(L, ru.ru_maxrss);
-	return 3;
+	lua_pushnumber(L, ch.ru_utime.tv_sec + ch.ru_utime.tv_usec / 1e6);
+	lua_pushnumber(L, ch.ru_stime.tv_sec + ch.ru_stime.tv_usec / 1e6);
+	return 5;
 }
 
 static int load_embedded(lua_State *L)
