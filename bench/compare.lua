@@ -278,3 +278,17 @@ includes computing the addresses and routes; the scripts only replay them.
 ]])
 f:close()
 print("wrote " .. out)
+
+-- build time against size (fat-trees), for bench/plot.gp
+local dat = assert(io.open(out:gsub("%.md$", ".dat"), "w"))
+dat:write("# namespaces nsrun ip-batch ip-per-operation (seconds; -1: not run)\n")
+for _, r in ipairs(results) do
+  local k = r.topo:match("^fattree k=(%d+)$")
+  if k then
+    k = tonumber(k)
+    local m = r.methods
+    dat:write(("%d %.3f %.3f %.3f\n"):format(5 * k * k // 4 + k * k * k // 4, m.nsrun.build,
+      m.batch.build, m.perop and m.perop.build or -1))
+  end
+end
+dat:close()

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "embedded.h"
 #include "nsrun.h"
@@ -65,6 +66,13 @@ static int l_rusage(lua_State *L)
 	return 5;
 }
 
+/* isatty(fd) -> bool */
+static int l_isatty(lua_State *L)
+{
+	lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
 static int load_embedded(lua_State *L)
 {
 	const struct nsrun_embedded *m = lua_touserdata(L, lua_upvalueindex(1));
@@ -105,6 +113,8 @@ int luaopen_nsrun(lua_State *L)
 	lua_setfield(L, -2, "now");
 	lua_pushcfunction(L, l_rusage);
 	lua_setfield(L, -2, "rusage");
+	lua_pushcfunction(L, l_isatty);
+	lua_setfield(L, -2, "isatty");
 	lua_pushliteral(L, NSRUN_VERSION);
 	lua_setfield(L, -2, "version");
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);

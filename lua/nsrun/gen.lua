@@ -40,6 +40,8 @@ function M.leafspine(lab, o)
   local SS = int(o.superspines or 0, "superspines", 0, "leafspine")
   if P > 1 and SS == 0 then util.fail("leafspine: pods > 1 need superspines >= 1") end
   local t = { superspines = {}, spines = {}, leaves = {}, hosts = {} }
+  lab.total = { nodes = #lab.order + SS + P * (S + L + L * H),
+    links = #lab.links + P * (S * SS + L * S + L * H) }
   for i = 1, SS do t.superspines[i] = lab:router("ss" .. i) end
   for p = 1, P do
     local pre = P > 1 and ("p%d-"):format(p) or ""
@@ -71,6 +73,7 @@ function M.fattree(lab, k)
   if k % 2 ~= 0 then util.fail(("fattree: k must be even, got %d"):format(k)) end
   local h = k // 2
   local t = { core = {}, agg = {}, edge = {}, hosts = {} }
+  lab.total = { nodes = #lab.order + 5 * k * k // 4 + k * k * k // 4, links = #lab.links + 3 * k * k * k // 4 }
   for i = 1, h do
     for j = 1, h do t.core[#t.core + 1] = lab:router(("core%d-%d"):format(i, j)) end
   end

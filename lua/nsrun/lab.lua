@@ -2,6 +2,7 @@
 -- pairs), bridges; each recorded in the lab's journal before it is made.
 local core = require "nsrun.core"
 local util = require "nsrun.util"
+local progress = require "nsrun.progress"
 
 local fail, check, arg = util.fail, util.check, util.arg
 
@@ -109,6 +110,7 @@ local function claim(lab, name, kind, fname, make)
     ifaces = {}, addrs = {}, routes = {}, known = {} }, Node)
   lab.nodes[name] = node
   lab.order[#lab.order + 1] = node
+  progress.update(lab, "nodes", #lab.order, lab.total and lab.total.nodes)
   return node
 end
 
@@ -315,6 +317,7 @@ function Lab:link(...)
   na.ifaces[ifa] = link
   nb.ifaces[ifb] = link
   self.links[#self.links + 1] = link
+  progress.update(self, "links", #self.links, self.total and self.total.links)
   if link.bridge then
     check(nb.ns:set(ifb, { master = b.name }))
     b.ports[#b.ports + 1] = ifb
@@ -356,11 +359,16 @@ function Lab:autoaddr(opts)
   alive(self)
   arg(opts == nil or type(opts) == "table", 1, "autoaddr", "table expected")
   self.times.build = self.times.build or core.now() - self.started
+  progress.clear(self)
   local plan = timed(self, "addresses", function() return require("nsrun.ipam").plan(self, opts, fail) end)
   self.ipv6 = opts and opts.ipv6 or self.ipv6
   timed(self, "addresses", function()
-    for _, a in ipairs(plan) do a.node:addr(a.ifname, a.cidr) end
+    for i, a in ipairs(plan) do
+      a.node:addr(a.ifname, a.cidr)
+      progress.update(self, "addresses", i, #plan)
+    end
   end)
+  progress.clear(self)
   return plan
 end
 
@@ -388,6 +396,7 @@ function Lab:autoroute(opts)
       local has_default = false
       for _, r in ipairs(node.routes) do has_default = has_default or r.dst == "default" end
       for _, r in ipairs(routes) do
+        progress.update(self, "routes", self.counts.routes)
         if not (r.dst == "default" and has_default) then
           node:route(r.dst, r.nexthops)
           if p6 then
@@ -406,6 +415,7 @@ function Lab:autoroute(opts)
       end
     end
   end)
+  progress.clear(self)
   return plan
 end
 

@@ -27,6 +27,16 @@ if [ $? -ne 0 ] && [[ $out == *"lab t2-home exists already"* ]]; then pass "a se
 else fail "a second t2-home: $out"; fi
 check "t2-laptop pings t2-verizon" ip netns exec t2-laptop ping -c1 -W2 203.0.113.1
 check "t3's bridge has prefixed ports" bash -c "ip -j link show master t3-home | grep -q t3-laptop_eth1"
+# two builds at the same time, kept apart by their prefixes
+"$NSRUN" scenarios/datacenter.lua prefix=c1- leaves=6 >/dev/null 2>&1 &
+p1=$!
+"$NSRUN" scenarios/datacenter.lua prefix=c2- leaves=6 >/dev/null 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+[ $r1 = 0 ] && [ $r2 = 0 ] && pass "two fabrics built at once, every host reaching every host in each" \
+  || fail "concurrent builds: exit $r1 and $r2"
+check "c1-h1-1 and c2-h1-1 are separate namespaces" bash -c "ip netns list | grep -q '^c1-h1-1' && ip netns list | grep -q '^c2-h1-1'"
 check "destroy --all" "$NSRUN" destroy --all
 expect_clean "after --rm and destroy --all"
 finish
