@@ -110,7 +110,7 @@ local function claim(lab, name, kind, fname, make)
     ifaces = {}, addrs = {}, routes = {}, known = {} }, Node)
   lab.nodes[name] = node
   lab.order[#lab.order + 1] = node
-  progress.update(lab, "nodes", #lab.order, lab.total and lab.total.nodes)
+  progress.build(lab)
   return node
 end
 
@@ -317,7 +317,7 @@ function Lab:link(...)
   na.ifaces[ifa] = link
   nb.ifaces[ifb] = link
   self.links[#self.links + 1] = link
-  progress.update(self, "links", #self.links, self.total and self.total.links)
+  progress.build(self)
   if link.bridge then
     check(nb.ns:set(ifb, { master = b.name }))
     b.ports[#b.ports + 1] = ifb
