@@ -45,13 +45,7 @@ local function plan(srcs, dsts, opts, flat_needed)
   end
   local pairs = {}
   if opts.sample then
-    local seed, tries = 7, 0
-    local function rnd(n) seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n + 1 end
-    while #pairs < 2 * opts.sample and tries < 4 * opts.sample do
-      tries = tries + 1
-      local i, j = rnd(#srcs), rnd(#dsts)
-      if srcs[i] ~= dsts[j] then pairs[#pairs + 1] = i; pairs[#pairs + 1] = j end
-    end
+    pairs = ping.sample(srcs, dsts, opts.sample)
   elseif srcs == dsts and not flat_needed then
     return sources, targets, nil, names, #srcs * (#srcs - 1)
   else

@@ -47,18 +47,18 @@ function M.ping(src, dst, opts)
   return false, M.reason(res.failed[1], addr)
 end
 
--- Random pairs i ~= j among n nodes, the same on every run: a flat array.
-local function sample_pairs(n, count)
-  local flat, seed = {}, 1
-  local function rnd(m)
+-- sample(srcs, dsts, count) -> a flat array { s1, d1, s2, d2, ... } of
+-- count pairs (srcs[s] ~= dsts[d]) drawn at random, the same on every run
+function M.sample(srcs, dsts, count)
+  local flat, seed, tries = {}, 7, 0
+  local function rnd(n)
     seed = (seed * 1103515245 + 12345) % 2147483648
-    return seed % m + 1
+    return seed % n + 1
   end
-  for _ = 1, count do
-    local a, b = rnd(n), rnd(n - 1)
-    if b >= a then b = b + 1 end
-    flat[#flat + 1] = a
-    flat[#flat + 1] = b
+  while #flat < 2 * count and tries < 4 * count do
+    tries = tries + 1
+    local i, j = rnd(#srcs), rnd(#dsts)
+    if srcs[i] ~= dsts[j] then flat[#flat + 1] = i; flat[#flat + 1] = j end
   end
   return flat
 end
@@ -75,7 +75,7 @@ function M.pingall(nodes, opts)
     targets[i] = M.target(n)
   end
   local pairs
-  if opts.sample and #nodes > 1 then pairs = sample_pairs(#nodes, opts.sample) end
+  if opts.sample and #nodes > 1 then pairs = M.sample(nodes, nodes, opts.sample) end
   local res = run(sources, targets, pairs, opts)
   local out = { pairs = res.pairs, failed = {},
     rtt = { min = res.rtt_min, avg = res.rtt_avg, max = res.rtt_max } }

@@ -27,7 +27,6 @@ snapshot() {
     ls -A /run/netns 2>/dev/null | sed 's/^/mount /'
     ls -A /run/nsrun 2>/dev/null | sed 's/^/state /'
     awk '$5 ~ "^/run/netns/" {print "mounted", $5}' /proc/self/mountinfo
-    pgrep -x nsrun | sed 's/^/nsrun-process /'
   } | sort
 }
 
@@ -40,7 +39,7 @@ expect_clean() {
   if [ "$now" = "$BEFORE" ]; then
     pass "nothing left behind ${1:-}"
   else
-    fail "left behind ${1:-}: $(diff <(echo "$BEFORE") <(echo "$now") | grep '^>' | tr '\n' ' ')"
+    fail "the host changed ${1:-}: $(diff <(echo "$BEFORE") <(echo "$now") | grep '^[<>]' | tr '\n' ' ')"
   fi
 }
 
