@@ -7,7 +7,7 @@ local M = {}
 
 local USAGE = [[
 usage: nsrun [--rm | --keep] SCRIPT [ARG...]   run a scenario; its lab stays up
-       nsrun test [--tap] [--junit FILE] [--json FILE] [--keep] SCRIPT...
+       nsrun test [--tap] [--junit FILE] [--json FILE] [--keep] [--no-preflight] SCRIPT...
                                                build, check and destroy each scenario
        nsrun list                              show the labs on this machine
        nsrun destroy LAB... | --all            remove what labs created
@@ -20,6 +20,9 @@ args.spines == 4).
 options:
   --rm      destroy the script's labs when it ends
   --keep    keep the labs even when the script fails (to debug them)
+  --no-preflight
+            skip the dry rehearsal that first looks for names already taken
+            (namespaces, host interfaces, labs) and, if any, makes nothing
 
 exit status: 0 success; 1 the script, an operation or an expectation failed;
 2 bad usage.  nsrun test: 0 all expectations hold, 1 one failed, 2 a scenario
@@ -118,7 +121,21 @@ local function opened_since(first)
   return labs, results
 end
 
+-- The pre-flight pass (nsrun.preflight): nil when the script may run,
+-- else why not (every name it needs that is taken, one per line).
+local function preflight(path, list, opts)
+  if opts.no_preflight then return nil end
+  local taken, _, e = require("nsrun.preflight").check(execute, path, list)
+  if e and e:find("interrupted by a signal") then return e end
+  if #taken == 0 then return nil end
+  taken[#taken + 1] = ("nothing was made: %d name%s the script needs %s taken")
+    :format(#taken, #taken > 1 and "s" or "", #taken > 1 and "are" or "is")
+  return table.concat(taken, "\n")
+end
+
 local function run_script(path, list, opts)
+  local why = preflight(path, list, opts)
+  if why then eprintf("nsrun: %s\n", why:gsub("\n", "\nnsrun: ")) return 1 end
   local ok, e = execute(path, list)
   local labs, results = opened_since(1)
   if not ok then
@@ -156,6 +173,7 @@ local function cmd_test(argv)
       if not argv[i + 1] then eprintf("nsrun test: %s needs a file\n", a) return 2 end
       opts[a:sub(3)] = argv[i + 1]; i = i + 1
     elseif a == "--keep" then opts.keep = true
+    elseif a == "--no-preflight" then opts.no_preflight = true
     elseif a:sub(1, 1) == "-" then eprintf("nsrun test: unknown option %s\n", a) return 2
     else scripts[#scripts + 1] = a end
     i = i + 1
@@ -166,7 +184,8 @@ local function cmd_test(argv)
     if stop then break end
     local first = #nsrun.opened + 1
     local t0 = nsrun.core.now()
-    local ok, e = execute(path, {})
+    local ok, e = true, preflight(path, {}, opts)
+    if e then ok = false else ok, e = execute(path, {}) end
     local labs, results = opened_since(first)
     local run = { script = path, results = results, seconds = nsrun.core.now() - t0 }
     if not ok then
@@ -241,6 +260,7 @@ function M.main(argv)
     elseif o == "--version" or o == "-V" then print("nsrun " .. nsrun.version) return 0
     elseif o == "--rm" then opts.rm = true
     elseif o == "--keep" then opts.keep = true
+    elseif o == "--no-preflight" then opts.no_preflight = true
     else eprintf("nsrun: unknown option %s\n%s", o, USAGE) return 2 end
     i = i + 1
   end

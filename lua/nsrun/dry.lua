@@ -20,7 +20,9 @@ local function new(name) return setmetatable({ nsname = name, sysctls = {} }, NS
 
 local function ok() return true end
 NS.veth, NS.bridge, NS.set, NS.del, NS.addr, NS.route, NS.route_del = ok, ok, ok, ok, ok, ok, ok
+NS.qdisc = ok
 function NS:close() end
+function NS:ifindex() return nil end
 function NS:name() return self.nsname end
 function NS:sysctl(key, value)
   if value ~= nil then self.sysctls[key] = value; return true end
@@ -42,5 +44,35 @@ function Journal:dir() return "(dry)" end
 
 function M.lab_create() return setmetatable({}, Journal) end
 function M.lab_destroy() return true end
+
+-- The pre-flight pass (nsrun.preflight): a dry lab that looks at the real
+-- machine for names already taken, and whose commands "succeed" with no
+-- output so the script goes on to make everything it would make.
+function M.planned(collide)
+  local core = require "nsrun.core"
+  local P = setmetatable({}, { __index = M })
+  local function run() return 0, "", "" end
+  function P.root()
+    local ns = new("")
+    ns.run = run
+    local host = core.root()
+    function ns:ifindex(name) return host and host:ifindex(name) end
+    return ns
+  end
+  function P.create(name)
+    local ns = new(name)
+    ns.run, ns.spawn = run, function() return 0, 0 end
+    return ns
+  end
+  P.attach = P.create
+  function P.exists(name) return core.exists(name) end
+  function P.lab_create(name)
+    if core.lab_read(name) then
+      collide(require("nsrun.util").where() .. ("lab %s exists already (`nsrun destroy %s` removes it)"):format(name, name))
+    end
+    return M.lab_create(name)
+  end
+  return P
+end
 
 return M

@@ -71,6 +71,7 @@ local function check(self, dst, want, opts)
   util.arg(opts == nil or type(opts) == "table", 2, want and "reaches" or "does_not_reach", "table expected")
   opts = opts or {}
   local lab = self.lab
+  if lab.plan then return { ok = true, name = opts.name or "", pairs = 0, failures = {} } end
   if lab.dry then util.fail("a dry lab sends no packet") end
   local dsts = list(dst)
   local srcs = self.src

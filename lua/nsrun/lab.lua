@@ -20,7 +20,9 @@ local FORWARDING = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" }
 local INHERITED = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
   "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" }
 
-local M = { Lab = Lab, Node = Node, Bridge = Bridge, Link = Link, opened = {} }
+-- M.planning: set by the pre-flight pass (nsrun.preflight) while it runs a
+-- script dry; its collide(msg) collects names already taken.
+local M = { Lab = Lab, Node = Node, Bridge = Bridge, Link = Link, opened = {}, planning = nil }
 
 ---------------------------------------------------------------- labs
 
@@ -35,12 +37,15 @@ function M.new(name, opts)
   local why = core.name_invalid(name)
   if why then fail(("lab name %q: %s"):format(name, why)) end
   -- the kernel, or nothing at all for a dry lab (its model only)
-  local sys = opts.dry and require("nsrun.dry") or core
+  local plan = M.planning
+  local sys = plan and require("nsrun.dry").planned(plan.collide)
+    or opts.dry and require("nsrun.dry") or core
   local journal = check(sys.lab_create(name))
   local root, msg = sys.root()
   if not root then journal:close(); sys.lab_destroy(name); fail(msg) end
   local lab = setmetatable({
-    name = name, prefix = prefix, journal = journal, sys = sys, dry = opts.dry and true,
+    name = name, prefix = prefix, journal = journal, sys = sys, dry = (opts.dry or plan) and true,
+    plan = plan,
     times = {},
     nodes = {}, order = {}, links = {}, bridges = {}, procs = {},
     started = core.now(), counts = { addresses = 0, routes = 0 },
@@ -63,14 +68,13 @@ end
 -- Which lab's journal records this object ({ "ns", name }, { "link", ns,
 -- ifname }, ...)?  For messages about names already taken.
 local function owner(lab, ...)
-  if lab.dry then return nil end
   local want = table.pack(...)
   for _, name in ipairs(core.lab_names() or {}) do
     local info = core.lab_read(name)
     for _, r in ipairs(info and info.records or {}) do
       local same = true
       for i = 1, want.n do same = same and r[i] == want[i] end
-      if same and name ~= lab.name then return name end
+      if same and (name ~= lab.name or lab.plan) then return name end
     end
   end
 end
@@ -79,6 +83,12 @@ local function taken(lab, what, ...)
   local by = owner(lab, ...)
   if by then return ("%s exists already (made by lab %s: `nsrun destroy %s`)"):format(what, by, by) end
   return ("%s exists already (not made by nsrun)"):format(what)
+end
+
+-- A name already taken: an error, or in the pre-flight pass one more
+-- collision to report (the pass goes on to find them all).
+local function collide(lab, msg)
+  if lab.plan then lab.plan.collide(util.where() .. msg) else fail(msg) end
 end
 
 -- fn(...) with record written ahead in the journal (no record: nil), and
@@ -103,7 +113,7 @@ local function claim(lab, name, kind, fname, make)
   if why then fail(("node name %q: %s"):format(nsname, why)) end
   if lab.nodes[name] then fail(("node %s exists already in lab %s"):format(name, lab.name)) end
   if lab.sys.exists(nsname) then
-    fail(taken(lab, "namespace " .. nsname, "ns", nsname) .. "; choose another name or lab prefix")
+    collide(lab, taken(lab, "namespace " .. nsname, "ns", nsname) .. "; choose another name or lab prefix")
   end
   local ns = journaled(lab, kind .. " " .. nsname, make, nsname)
   local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,
@@ -235,8 +245,9 @@ function Lab:bridge(name, opts)
   if not node.owned then name = self.prefix .. name end
   local why = core.ifname_invalid(name)
   if why then fail(("bridge %q: name %s"):format(name, why)) end
-  if node.ifaces[name] or (not node.owned and not self.dry and node.ns:ifindex(name)) then
-    fail(taken(self, ("interface %s in %s"):format(name, node.name), "link", node.nsname, name))
+  if node.ifaces[name] then fail(("interface %s exists already in %s"):format(name, node.name)) end
+  if not node.owned and node.ns:ifindex(name) then
+    collide(self, taken(self, ("interface %s in %s"):format(name, node.name), "link", node.nsname, name))
   end
   journaled(self, not node.owned and ("link %s %s"):format(node.nsname, name) or nil,
     node.ns.bridge, node.ns, name)
@@ -302,8 +313,8 @@ function Lab:link(...)
     local why = core.ifname_invalid(e[2])
     if why then fail(("interface %q in %s: name %s"):format(e[2], e[1].name, why)) end
     if e[1].ifaces[e[2]] then fail(("interface %s exists already in %s"):format(e[2], e[1].name)) end
-    if not e[1].owned and not self.dry and e[1].ns:ifindex(e[2]) then
-      fail(taken(self, ("interface %s in %s"):format(e[2], e[1].name), "link", e[1].nsname, e[2]))
+    if not e[1].owned and e[1].ns:ifindex(e[2]) then
+      collide(self, taken(self, ("interface %s in %s"):format(e[2], e[1].name), "link", e[1].nsname, e[2]))
     end
   end
   -- Deleting either end of a veth deletes both: record one end that lives
@@ -381,6 +392,7 @@ function Lab:autoroute(opts)
   alive(self)
   arg(opts == nil or type(opts) == "table", 1, "autoroute", "table expected")
   self.times.build = self.times.build or core.now() - self.started
+  if self.plan then return {} end   -- the pre-flight pass: routes name nothing
   self:neighbours()
   local plan = timed(self, "routes", function() return require("nsrun.routing").plan(self, opts) end)
   local ipam = require "nsrun.ipam"
@@ -460,6 +472,7 @@ end
 function Lab:ping(a, b)
   alive(self)
   arg(getmetatable(a) == Node, 1, "ping", "node expected")
+  if self.plan then return true, 0 end
   if self.dry then fail("a dry lab sends no packet") end
   return require("nsrun.ping").ping(a, b)
 end
@@ -473,6 +486,7 @@ function Lab:pingall(nodes, opts)
     nodes, opts = nil, nodes
   end
   nodes = nodes or (#self:all("host") > 0 and self:all("host") or self.order)
+  if self.plan then return { ok = true, pairs = 0, failed = {} } end
   if self.dry then fail("a dry lab sends no packet") end
   return timed(self, "check", function() return require("nsrun.ping").pingall(nodes, opts) end)
 end

@@ -39,7 +39,7 @@ function M.text(runs, out)
         out:write("       " .. failure_line(f) .. "\n")
       end
     end
-    if run.status == "error" then out:write(("  ERROR %s\n"):format(run.error)) end
+    if run.status == "error" then out:write(("  ERROR %s\n"):format((run.error:gsub("\n", "\n        ")))) end
   end
   local p, f, e = M.counts(runs)
   out:write(("%d passed, %d failed%s\n"):format(p, f, e > 0 and (", %d scenario%s could not run")

@@ -96,6 +96,33 @@ if [ $rc = 0 ] && [[ $out == *"5 unreadable lines"* ]]; then pass "a corrupt jou
 else fail "corrupt journal: exit $rc: $out"; fi
 expect_clean "after a corrupt journal"
 
+# Names already taken are all found before anything is made (the pre-flight
+# pass): with --keep nothing is left either, since nothing was made.
+ip netns add pf-b
+ip link add pf-br type veth peer name pf-brp
+printf 'local lab = require("nsrun").lab "pf"\nlocal a = lab:node "pf-a"\nlocal b = lab:node "pf-b"\nlab:link(a, b)\nlocal br = lab:bridge "pf-br"\nlab:link(lab:node "pf-c", br)\n' >"$tmp/pf.lua"
+out=$(cd "$tmp" && "$NSRUN" --keep pf.lua 2>&1)
+rc=$?
+if [ $rc = 1 ] && [[ $out == *"pf.lua:3: namespace pf-b exists already (not made by nsrun)"* ]] \
+   && [[ $out == *"pf.lua:5: interface pf-br in host exists already"* ]] \
+   && [[ $out == *"nothing was made: 2 names"* ]] && ! ip netns list | grep -q '^pf-a' \
+   && [ ! -e /run/nsrun/pf ]; then pass "pre-flight: both taken names reported with their lines, nothing made"
+else fail "pre-flight: exit $rc: $out"; fi
+"$NSRUN" scenarios/levels.lua >/dev/null
+printf 'local lab = require("nsrun").lab "pf"\nlab:node "levela"\n' >"$tmp/pf2.lua"
+out=$(cd "$tmp" && "$NSRUN" pf2.lua 2>&1)
+if [ $? = 1 ] && [[ $out == *"pf2.lua:2: namespace levela exists already (made by lab levels: \`nsrun destroy levels\`)"* ]]
+then pass "pre-flight: the owner of a taken name is named"
+else fail "pre-flight owner: $out"; fi
+out=$(cd "$tmp" && "$NSRUN" --no-preflight pf2.lua 2>&1)
+if [ $? = 1 ] && [[ $out == *"pf2.lua:2: namespace levela exists already (made by lab levels"* ]] && [ ! -e /run/nsrun/pf ]
+then pass "--no-preflight: the same error when the object is reached, rolled back"
+else fail "--no-preflight: $out"; fi
+"$NSRUN" destroy levels >/dev/null
+ip netns del pf-b
+ip link del pf-br
+expect_clean "after the pre-flight cases"
+
 # usage errors exit 2
 "$NSRUN" --no-such-option >/dev/null 2>&1; [ $? = 2 ] && pass "unknown option: exit 2" || fail "unknown option exit"
 "$NSRUN" >/dev/null 2>&1; [ $? = 2 ] && pass "no script: exit 2" || fail "no script exit"

@@ -1,0 +1,60 @@
+-- nsrun.preflight: before a script makes anything, run it once dry and
+-- collect every name it would take that is taken already (namespaces, the
+-- host's interfaces, labs), each with the script line and its owner.
+--   The rehearsal touches nothing: labs are dry, commands "succeed" with no
+--   output, expectations pass unchecked, routes are not computed, and the
+--   script's own side effects are muted (print, io.write, io.stdout/stderr,
+--   os.execute, io.popen, files opened for writing, os.remove/rename).
+--   If the rehearsal itself fails, nothing is concluded from it: the real
+--   run reports that error as it would have.
+local Lab = require "nsrun.lab"
+
+local M = {}
+
+local function muted()
+  local null = assert(io.open("/dev/null", "w"))
+  local saved = {
+    print = print, write = io.write, stdout = io.stdout, stderr = io.stderr,
+    output = io.output(), execute = os.execute, popen = io.popen, open = io.open,
+    remove = os.remove, rename = os.rename,
+  }
+  local open = io.open
+  _G.print = function() end
+  io.output(null)
+  io.stdout, io.stderr = null, null
+  os.execute = function(cmd) if cmd == nil then return true end return true, "exit", 0 end
+  io.popen = function() return open("/dev/null", "r") end
+  io.open = function(path, mode)
+    if mode and mode:find("[wa+]") then return open("/dev/null", mode) end
+    return open(path, mode)
+  end
+  os.remove = function() return true end
+  os.rename = function() return true end
+  return function()
+    _G.print, io.stdout, io.stderr = saved.print, saved.stdout, saved.stderr
+    io.output(saved.output)
+    os.execute, io.popen, io.open = saved.execute, saved.popen, saved.open
+    os.remove, os.rename = saved.remove, saved.rename
+    null:close()
+  end
+end
+
+-- check(execute, path, list) -> a list of collisions ("script.lua:12:
+-- namespace leaf1 exists already (made by lab dc: ...)"), empty when none,
+-- then what execute returned.  execute(path, list) -> ok, err runs the
+-- script the way the real run will.
+function M.check(execute, path, list)
+  local found = {}
+  local plan = { collide = function(msg) found[#found + 1] = msg end }
+  local first = #Lab.opened + 1
+  local restore = muted()
+  Lab.planning = plan
+  local ok, done, why = pcall(execute, path, list)
+  Lab.planning = nil
+  restore()
+  for i = #Lab.opened, first, -1 do table.remove(Lab.opened, i) end  -- dry: nothing to undo
+  if not ok then error(done, 0) end   -- a bug here, not in the script
+  return found, done, why
+end
+
+return M
