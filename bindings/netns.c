@@ -201,6 +201,20 @@ static const char *optfield(lua_State *L, int t, const char *k)
 	return s;
 }
 
+static lua_Integer intfield(lua_State *L, int t, const char *k, lua_Integer def)
+{
+	lua_Integer v = def;
+	int isint = 1;
+
+	t = lua_absindex(L, t);
+	if (lua_getfield(L, t, k) != LUA_TNIL)
+		v = lua_tointegerx(L, -1, &isint);
+	if (!isint)
+		luaL_error(L, "field '%s' must be an integer, got %s", k, luaL_typename(L, -1));
+	lua_pop(L, 1);
+	return v;
+}
+
 /* ns:set(ifname, { up = bool, mtu = n, mac = "..", master = "br" | false,
  * name = "new" }) */
 static int m_set(lua_State *L)
@@ -210,20 +224,22 @@ static int m_set(lua_State *L)
 	nsr_link_change c = NSR_LINK_NOCHANGE;
 	nsr_error e = { 0 };
 
+	lua_Integer mtu;
+
 	luaL_checktype(L, 3, LUA_TTABLE);
 	if (lua_getfield(L, 3, "up") != LUA_TNIL)
 		c.up = lua_toboolean(L, -1);
-	if (lua_getfield(L, 3, "mtu") != LUA_TNIL) {
-		lua_Integer mtu = luaL_checkinteger(L, -1);
-
-		luaL_argcheck(L, mtu >= 68 && mtu <= 65535, 3, "mtu is not 68..65535");
-		c.mtu = (int)mtu;
-	}
 	if (lua_getfield(L, 3, "master") == LUA_TBOOLEAN) {
-		luaL_argcheck(L, !lua_toboolean(L, -1), 3, "master = false or a name");
+		if (lua_toboolean(L, -1))
+			luaL_error(L, "field 'master' must be false or a name");
 		c.master = "";
 	}
-	lua_pop(L, 3);
+	lua_pop(L, 2);
+	if ((mtu = intfield(L, 3, "mtu", -1)) != -1) {
+		if (mtu < 68 || mtu > 65535)
+			luaL_error(L, "mtu %I is not 68..65535", mtu);
+		c.mtu = (int)mtu;
+	}
 	if (!c.master)
 		c.master = optfield(L, 3, "master");
 	c.mac = optfield(L, 3, "mac");
@@ -280,18 +296,16 @@ static int m_route(lua_State *L)
 		luaL_argcheck(L, lua_istable(L, -1), 3, "next hops are tables");
 		nh[i].via = optfield(L, -1, "via");
 		nh[i].dev = optfield(L, -1, "dev");
-		lua_getfield(L, -1, "weight");
-		nh[i].weight = (int)luaL_optinteger(L, -1, 0);
-		lua_pop(L, 2);
+		nh[i].weight = (int)intfield(L, -1, "weight", 0);
+		lua_pop(L, 1);
 	}
 	r.nh = nh;
 	r.nnh = n;
 	if (lua_istable(L, 4)) {
-		lua_getfield(L, 4, "metric");
-		r.metric = (int)luaL_optinteger(L, -1, 0);
+		r.metric = (int)intfield(L, 4, "metric", 0);
 		lua_getfield(L, 4, "replace");
 		r.replace = lua_toboolean(L, -1);
-		lua_pop(L, 2);
+		lua_pop(L, 1);
 	}
 	return nsrun_result(L, nsr_route_add(ns, &r, &e), &e);
 }

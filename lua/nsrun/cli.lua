@@ -51,6 +51,9 @@ end
 -- traceback, as lua.c does.
 local function handler(e)
   if util.is_error(e) then return e end
+  -- a check made in C, raised in nsrun's Lua: at the script's line instead
+  local msg = type(e) == "string" and e:match("^%[nsrun%][^:]*:%d+: (.*)$")
+  if msg then return setmetatable({ msg = util.where() .. msg }, util.Error) end
   if type(e) == "table" and e.nsrun_exit then return e end
   if e == "interrupted" then return "interrupted by a signal" end  -- main.c's hook
   return debug.traceback(tostring(e), 2)

@@ -63,6 +63,11 @@ cases=(
 'lab:ping("x", "y")|bad.lua:3: bad argument #1 to '"'"'ping'"'"' (node expected)'
 'lab:node("ea"); local t = nil; t.x = 1|bad.lua:3: attempt to index a nil value'
 'lab:node("ea"); local function f() return 1 + f() end; f()|stack overflow'
+'lab:node("ea"):set("lo", { mtu = "x" })|bad.lua:3: field '"'"'mtu'"'"' must be an integer, got string'
+'lab:node("ea"):set("lo", { mtu = 9 })|bad.lua:3: mtu 9 is not 68..65535'
+'lab:node("ea"):route("10.0.0.0/8", { dev = "lo" }, { metric = 1.5 })|bad.lua:3: field '"'"'metric'"'"' must be an integer, got number'
+'lab:node("ea"):route("10.0.0.0/8", { { dev = "lo", weight = "heavy" } })|bad.lua:3: field '"'"'weight'"'"' must be an integer'
+'lab:node("ea"):exec({ "ls", {} })|bad.lua:3: bad argument #1 to '"'"'run'"'"' (argv must hold only strings)'
 )
 
 for c in "${cases[@]}"; do
