@@ -216,7 +216,7 @@ static lua_Integer intfield(lua_State *L, int t, const char *k, lua_Integer def)
 }
 
 /* ns:set(ifname, { up = bool, mtu = n, mac = "..", master = "br" | false,
- * name = "new" }) */
+ * name = "new", forwarding = bool, rp_filter = 0..2 }) */
 static int m_set(lua_State *L)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
@@ -235,6 +235,12 @@ static int m_set(lua_State *L)
 		c.master = "";
 	}
 	lua_pop(L, 2);
+	if (lua_getfield(L, 3, "forwarding") != LUA_TNIL)
+		c.forwarding = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	c.rp_filter = (int)intfield(L, 3, "rp_filter", -1);
+	if (c.rp_filter < -1 || c.rp_filter > 2)
+		luaL_error(L, "rp_filter %d is not 0..2", c.rp_filter);
 	if ((mtu = intfield(L, 3, "mtu", -1)) != -1) {
 		if (mtu < 68 || mtu > 65535)
 			luaL_error(L, "mtu %I is not 68..65535", mtu);

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <linux/if.h>
+#include <linux/ip.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -134,6 +135,27 @@ int nsr_bridge_add(nsr_ns *ns, const char *name, nsr_error *e)
 	return 0;
 }
 
+/* IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { [IPV4_DEVCONF_x] = v } } } */
+static int put_inet_conf(struct nl_msg *msg, const nsr_link_change *c)
+{
+	struct nlattr *spec, *inet, *conf;
+
+	if (c->forwarding < 0 && c->rp_filter < 0)
+		return 0;
+	if (!(spec = nla_nest_start(msg, IFLA_AF_SPEC)) ||
+	    !(inet = nla_nest_start(msg, AF_INET)) ||
+	    !(conf = nla_nest_start(msg, IFLA_INET_CONF)) ||
+	    (c->forwarding >= 0 &&
+	     nla_put_u32(msg, IPV4_DEVCONF_FORWARDING, (uint32_t)c->forwarding) < 0) ||
+	    (c->rp_filter >= 0 &&
+	     nla_put_u32(msg, IPV4_DEVCONF_RP_FILTER, (uint32_t)c->rp_filter) < 0))
+		return -ENOMEM;
+	nla_nest_end(msg, conf);
+	nla_nest_end(msg, inet);
+	nla_nest_end(msg, spec);
+	return 0;
+}
+
 static int parse_mac(const char *s, unsigned char mac[6])
 {
 	unsigned int b[6];
@@ -175,7 +197,8 @@ int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
 	    (c->mtu && nla_put_u32(msg, IFLA_MTU, c->mtu) < 0) ||
 	    (c->mac && nla_put(msg, IFLA_ADDRESS, 6, mac) < 0) ||
 	    (c->master && nla_put_u32(msg, IFLA_MASTER, master) < 0) ||
-	    (c->rename && nla_put_string(msg, IFLA_IFNAME, c->rename) < 0)) {
+	    (c->rename && nla_put_string(msg, IFLA_IFNAME, c->rename) < 0) ||
+	    put_inet_conf(msg, c) < 0) {
 		nlmsg_free(msg);
 		return nsr_fail(e, -ENOMEM, "link %s", ifname);
 	}

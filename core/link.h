@@ -23,9 +23,14 @@ typedef struct nsr_link_change {
 	const char *mac;	/* "aa:bb:cc:dd:ee:ff", NULL: unchanged */
 	const char *master;	/* bridge name, "" for none, NULL: unchanged */
 	const char *rename;	/* new name, NULL: unchanged */
+	int forwarding;		/* IPv4 forwarding of this device: 1, 0, -1 unchanged */
+	int rp_filter;		/* its reverse-path filter: 0, 1, 2, -1 unchanged */
 } nsr_link_change;
 
-#define NSR_LINK_NOCHANGE { .up = -1 }
+/* forwarding and rp_filter go in IFLA_AF_SPEC (devconf, like
+ * net.ipv4.conf.IF.*): no /proc/sys write, which gets slower with every
+ * namespace on the machine.  IPv4 forwards by the ingress device's flag. */
+#define NSR_LINK_NOCHANGE { .up = -1, .forwarding = -1, .rp_filter = -1 }
 
 int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
 		 nsr_error *e);

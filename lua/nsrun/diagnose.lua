@@ -29,12 +29,12 @@ local function down_links(node)
     #down > 1 and "are" or "is")
 end
 
--- walk(lab, from, addr) -> true, { names } | false, why, { names }
+-- walk(lab, from, addr) -> true, nil, { names } | false, why, { names }
 function M.walk(lab, from, addr, owner)
   owner = owner or M.owners(lab)
   local cur, seen, hops = from, {}, { from.name }
   for _ = 1, 128 do
-    if owner[addr] == cur then return true, hops end
+    if owner[addr] == cur then return true, nil, hops end
     if seen[cur] then
       return false, ("a loop: %s"):format(table.concat(hops, " -> ")), hops
     end
@@ -44,7 +44,7 @@ function M.walk(lab, from, addr, owner)
       return false, ("%s has no route to %s (%s)%s"):format(cur.name, addr,
         msg:match(": ([^:]+)$") or msg, down_links(cur)), hops
     end
-    if r.type == "local" then return true, hops end
+    if r.type == "local" then return true, nil, hops end
     if r.type ~= "unicast" then
       return false, ("%s has a %s route to %s (a black hole)"):format(cur.name, r.type, addr), hops
     end

@@ -18,6 +18,7 @@ Link.__index = Link
 local FORWARDING = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" }
 -- what every new namespace starts with, read once per lab (see add_node)
 local INHERITED = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
+  "net.ipv4.conf.default.forwarding",
   "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" }
 
 -- M.planning: set by the pre-flight pass (nsrun.preflight) while it runs a
@@ -232,6 +233,21 @@ function Lab:container(name, opts)
   return node
 end
 
+-- IPv4 forwarding of one interface of a namespace nsrun made: the kernel
+-- decides by the ingress device's flag (net.ipv4.conf.IF.forwarding), set
+-- over netlink where the device did not start with the value wanted (new
+-- devices copy net.ipv4.conf.default.forwarding).  No /proc/sys write: those
+-- get slower with every namespace on the machine (DESIGN.md).
+local function dev_forwarding(node, ifname)
+  if not node.owned or node.forwards == nil then return end
+  local want = node.forwards and "1" or "0"
+  node.devfwd = node.devfwd or {}
+  if (node.devfwd[ifname] or node.known["net.ipv4.conf.default.forwarding"]) ~= want then
+    check(node.ns:set(ifname, { forwarding = node.forwards }))
+  end
+  node.devfwd[ifname] = want
+end
+
 -- lab:bridge(name [, { node = n }]) -> a Linux bridge, in the host's
 -- namespace unless a node is given.
 function Lab:bridge(name, opts)
@@ -253,6 +269,7 @@ function Lab:bridge(name, opts)
     node.ns.bridge, node.ns, name)
   local br = setmetatable({ lab = self, node = node, name = name, ports = {} }, Bridge)
   node.ifaces[name] = br
+  dev_forwarding(node, name)
   self.bridges[#self.bridges + 1] = br
   return br
 end
@@ -328,6 +345,8 @@ function Lab:link(...)
   na.ifaces[ifa] = link
   nb.ifaces[ifb] = link
   self.links[#self.links + 1] = link
+  dev_forwarding(na, ifa)
+  if not link.bridge then dev_forwarding(nb, ifb) end
   progress.build(self)
   if link.bridge then
     check(nb.ns:set(ifb, { master = b.name }))
@@ -526,6 +545,10 @@ function Node:addr(ifname, cidr)
   util.string_arg(cidr, 2, "addr")
   check(self.ns:addr(ifname, cidr))
   self.addrs[#self.addrs + 1] = { ifname = ifname, cidr = cidr }
+  if not self.ipv6 and cidr:find(":", 1, true) then
+    self.ipv6 = true
+    if self.owned and self.forwards then self:ensure(FORWARDING[2], "1") end
+  end
   self.lab.counts.addresses = self.lab.counts.addresses + 1
   return self
 end
@@ -586,11 +609,22 @@ function Node:sysctl(key, value)
   return self
 end
 
--- node:forwarding(on): IPv4 and IPv6 forwarding.
+-- node:forwarding(on): IPv4 and IPv6 forwarding.  In namespaces nsrun made,
+-- IPv4 per interface (also those linked later), IPv6 (net.ipv6.conf.all,
+-- one sysctl write) once the node has an IPv6 address; elsewhere (attached
+-- namespaces, containers) net.ipv4.ip_forward and net.ipv6.conf.all.forwarding.
 function Node:forwarding(on)
   node_arg(self, "forwarding")
-  for _, key in ipairs(FORWARDING) do self:ensure(key, on and "1" or "0") end
-  self.forwards = on and true or false
+  on = on and true or false
+  self.forwards = on
+  if self.owned then
+    for ifname, obj in pairs(self.ifaces) do
+      if obj ~= true then dev_forwarding(self, ifname) end
+    end
+    if self.ipv6 or not on then self:ensure(FORWARDING[2], on and "1" or "0") end
+  else
+    for _, key in ipairs(FORWARDING) do self:ensure(key, on and "1" or "0") end
+  end
   return self
 end
 

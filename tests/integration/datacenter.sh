@@ -8,8 +8,8 @@ check "nsrun datacenter.lua spines=3 leaves=3 hosts=2" \
 check "3 spines + 3 leaves + 6 hosts = 12 namespaces" \
   bash -c "[ \$(ip netns list | grep -cE '^(spine|leaf|h)[0-9]') = 12 ]"
 
-check "hosts do not forward" bash -c "[ \$(ip netns exec h2-1 cat /proc/sys/net/ipv4/ip_forward) = 0 ]"
-check "spines forward" bash -c "[ \$(ip netns exec spine1 cat /proc/sys/net/ipv4/ip_forward) = 1 ]"
+check "hosts do not forward" bash -c "[ \$(ip netns exec h2-1 sysctl -n net.ipv4.conf.eth0.forwarding) = 0 ]"
+check "spines forward" bash -c "! ip -n spine1 netconf show | grep -v '^inet6' | grep -v ' lo ' | grep -q ' forwarding off'"
 check "hosts have a default route" bash -c "ip -n h3-2 -j route show default | grep -q gateway"
 
 # every host to every host, with iputils ping, at the addresses the kernel has

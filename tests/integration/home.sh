@@ -9,8 +9,11 @@ if [ "$ports" = "laptop_eth1 router_eth1" ]; then pass "home's ports are laptop_
 else fail "home's ports: '$ports'"; fi
 check "laptop's default route is via 192.168.1.1" \
   bash -c "ip -n laptop -j route show default | grep -q '\"gateway\":\"192.168.1.1\"'"
-check "router forwards" bash -c "[ \$(ip netns exec router cat /proc/sys/net/ipv4/ip_forward) = 1 ]"
-check "laptop does not forward" bash -c "[ \$(ip netns exec laptop cat /proc/sys/net/ipv4/ip_forward) = 0 ]"
+# forwarding is per interface (what the kernel consults: the ingress device's flag)
+check "router forwards" bash -c "ip -n router netconf show dev eth0 | grep -q ' forwarding on' && [ \$(ip netns exec router sysctl -n net.ipv4.conf.eth1.forwarding) = 1 ]"
+check "laptop does not forward" bash -c "ip -n laptop netconf show dev eth1 | grep -q ' forwarding off'"
+check "a host with two interfaces does not forward; made a router, it does" \
+  "$NSRUN" test tests/scenarios/forwarding.lua
 check "laptop pings verizon (203.0.113.1) through router" ip netns exec laptop ping -c2 -W2 203.0.113.1
 check "verizon pings laptop back" ip netns exec verizon ping -c1 -W2 192.168.1.10
 check "the path from laptop to verizon is 2 hops (ttl)" \
