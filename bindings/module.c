@@ -11,6 +11,7 @@
 
 #include "embedded.h"
 #include "nsrun.h"
+#include "lab.h"
 #include "probe.h"
 
 #ifndef NSRUN_VERSION
@@ -117,6 +118,8 @@ int luaopen_nsrun(lua_State *L)
 	lua_setfield(L, -2, "isatty");
 	lua_pushliteral(L, NSRUN_VERSION);
 	lua_setfield(L, -2, "version");
+	lua_pushliteral(L, NSR_STATE_DIR);
+	lua_setfield(L, -2, "state_dir");
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_pushvalue(L, -2);
 	lua_setfield(L, -2, "nsrun.core");

@@ -10,6 +10,8 @@
 #include "addr.h"
 #include "link.h"
 #include "nsrun.h"
+#include "qdisc.h"
+#include "show.h"
 #include "route.h"
 #include "sysctl.h"
 
@@ -316,6 +318,173 @@ static int m_route(lua_State *L)
 	return nsrun_result(L, nsr_route_add(ns, &r, &e), &e);
 }
 
+static double numfield(lua_State *L, int t, const char *k)
+{
+	double v = 0;
+
+	if (lua_getfield(L, t, k) != LUA_TNIL) {
+		if (!lua_isnumber(L, -1))
+			luaL_error(L, "field '%s' must be a number, got %s", k, luaL_typename(L, -1));
+		v = lua_tonumber(L, -1);
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+/* ns:impair(ifname, { delay_us =, jitter_us =, loss =, duplicate =,
+ * reorder =, corrupt = (percent), rate = (bit/s), limit = (packets) }):
+ * exactly these impairments, replacing any; {} removes them.  (Units are
+ * parsed in Lua: node:impair.) */
+static int m_impair(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+	nsr_impair im = { 0 };
+	nsr_error e = { 0 };
+	lua_Integer v;
+
+	luaL_checktype(L, 3, LUA_TTABLE);
+	if ((v = intfield(L, 3, "delay_us", 0)) < 0 || v > UINT32_MAX)
+		luaL_error(L, "delay %I us is out of range", v);
+	im.delay_us = (uint32_t)v;
+	if ((v = intfield(L, 3, "jitter_us", 0)) < 0 || v > UINT32_MAX)
+		luaL_error(L, "jitter %I us is out of range", v);
+	im.jitter_us = (uint32_t)v;
+	if ((v = intfield(L, 3, "limit", 0)) < 0 || v > UINT32_MAX)
+		luaL_error(L, "limit %I is out of range", v);
+	im.limit = (uint32_t)v;
+	if ((v = intfield(L, 3, "rate", 0)) < 0)
+		luaL_error(L, "rate %I is out of range", v);
+	im.rate_bps = (uint64_t)v;
+	im.loss = numfield(L, 3, "loss");
+	im.duplicate = numfield(L, 3, "duplicate");
+	im.reorder = numfield(L, 3, "reorder");
+	im.corrupt = numfield(L, 3, "corrupt");
+	return nsrun_result(L, nsr_impair_set(ns, ifname, &im, &e), &e);
+}
+
+/* ns:impairment(ifname) -> { kind =, delay_us =, ... } as the kernel has it */
+static int m_impairment(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *ifname = luaL_checkstring(L, 2), *kind;
+	nsr_impair im;
+	nsr_error e = { 0 };
+	int err = nsr_impair_get(ns, ifname, &im, &kind, &e);
+
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, 0, 9);
+	lua_pushstring(L, kind);
+	lua_setfield(L, -2, "kind");
+#define SETI(f) if (im.f) { lua_pushinteger(L, (lua_Integer)im.f); lua_setfield(L, -2, #f); }
+#define SETN(f) if (im.f > 0) { lua_pushnumber(L, im.f); lua_setfield(L, -2, #f); }
+	SETI(delay_us) SETI(jitter_us) SETI(limit)
+	SETN(loss) SETN(duplicate) SETN(reorder) SETN(corrupt)
+#undef SETI
+#undef SETN
+	if (im.rate_bps) {
+		lua_pushinteger(L, (lua_Integer)im.rate_bps);
+		lua_setfield(L, -2, "rate");
+	}
+	return 1;
+}
+
+#define SETS(k, v) (lua_pushstring(L, v), lua_setfield(L, -2, k))
+#define SETI(k, v) (lua_pushinteger(L, v), lua_setfield(L, -2, k))
+#define SETB(k, v) (lua_pushboolean(L, v), lua_setfield(L, -2, k))
+
+/* ns:links() -> { { name =, index =, kind =, mac =, master =, up =,
+ * lower_up =, mtu = }, ... } as the kernel has them */
+static int m_links(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_linkinfo *a;
+	nsr_error e = { 0 };
+	int n, err = nsr_show_links(ns, &a, &n, &e);
+
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_createtable(L, 0, 8);
+		SETS("name", a[i].name);
+		SETI("index", a[i].index);
+		SETS("kind", a[i].kind);
+		SETS("mac", a[i].mac);
+		if (a[i].master[0])
+			SETS("master", a[i].master);
+		SETB("up", a[i].up);
+		SETB("lower_up", a[i].lower_up);
+		SETI("mtu", a[i].mtu);
+		lua_rawseti(L, -2, i + 1);
+	}
+	free(a);
+	return 1;
+}
+
+/* ns:addrs() -> { { ifname =, cidr =, family = 4|6, link_local = }, ... } */
+static int m_addrs(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_addrinfo *a;
+	nsr_error e = { 0 };
+	int n, err = nsr_show_addrs(ns, &a, &n, &e);
+
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_createtable(L, 0, 4);
+		SETS("ifname", a[i].ifname);
+		SETS("cidr", a[i].cidr);
+		SETI("family", a[i].family == AF_INET6 ? 6 : 4);
+		SETB("link_local", a[i].link_local);
+		lua_rawseti(L, -2, i + 1);
+	}
+	free(a);
+	return 1;
+}
+
+/* ns:routes() -> { { dst =, type =, family =, metric =, nexthops = { {
+ * via =, dev =, weight = }, ... } }, ... }: the main table */
+static int m_routes(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_routeinfo *a;
+	nsr_error e = { 0 };
+	int n, err = nsr_show_routes(ns, &a, &n, &e);
+
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_createtable(L, 0, 5);
+		SETS("dst", a[i].dst);
+		SETS("type", a[i].type);
+		SETI("family", a[i].family == AF_INET6 ? 6 : 4);
+		SETI("metric", a[i].metric);
+		lua_createtable(L, a[i].nnh, 0);
+		for (int k = 0; k < a[i].nnh; k++) {
+			lua_createtable(L, 0, 3);
+			if (a[i].nh[k].via[0])
+				SETS("via", a[i].nh[k].via);
+			if (a[i].nh[k].dev[0])
+				SETS("dev", a[i].nh[k].dev);
+			SETI("weight", a[i].nh[k].weight);
+			lua_rawseti(L, -2, k + 1);
+		}
+		lua_setfield(L, -2, "nexthops");
+		lua_rawseti(L, -2, i + 1);
+	}
+	free(a);
+	return 1;
+}
+
+#undef SETS
+#undef SETI
+#undef SETB
+
 /* ns:route_get(addr) -> { type =, gateway =, dev =, multipath = } */
 static int m_route_get(lua_State *L)
 {
@@ -423,6 +592,11 @@ static const luaL_Reg ns_methods[] = {
 	{ "route", m_route },
 	{ "route_del", m_route_del },
 	{ "route_get", m_route_get },
+	{ "impair", m_impair },
+	{ "links", m_links },
+	{ "addrs", m_addrs },
+	{ "routes", m_routes },
+	{ "impairment", m_impairment },
 	{ "link_state", m_link_state },
 	{ "sysctl", m_sysctl },
 	{ "close", m_close },

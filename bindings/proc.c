@@ -45,6 +45,29 @@ static int m_run(lua_State *L)
 	return rc < 0 ? nsrun_result(L, rc, &e) : 3;
 }
 
+/* ns:exec(argv) -> status: with nsrun's stdin, stdout, stderr */
+static int m_exec(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	char **argv = nsrun_checkargv(L, 2);
+	nsr_error e = { 0 };
+	int status, rc = nsr_run_here(ns, argv, &status, &e);
+
+	if (rc < 0)
+		return nsrun_result(L, rc, &e);
+	lua_pushinteger(L, status);
+	return 1;
+}
+
+/* ns:hold(pid) -> true: commands may join all of pid's namespaces */
+static int m_hold(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, nsr_ns_hold(ns, (pid_t)luaL_checkinteger(L, 2), &e), &e);
+}
+
 /* ns:spawn(argv [, logpath]) -> pid, start */
 static int m_spawn(lua_State *L)
 {
@@ -90,6 +113,8 @@ static int l_proc_alive(lua_State *L)
 static const luaL_Reg methods[] = {
 	{ "run", m_run },
 	{ "spawn", m_spawn },
+	{ "exec", m_exec },
+	{ "hold", m_hold },
 	{ NULL, NULL }
 };
 

@@ -287,6 +287,40 @@ int nsr_ns_open(const char *name, nsr_ns **out, nsr_error *e)
 	return 0;
 }
 
+int nsr_ns_hold(nsr_ns *ns, pid_t pid, nsr_error *e)
+{
+	char src[64];
+	struct stat a, b;
+	int pidfd, fd, err = 0;
+
+	if (pid <= 0)
+		return nsr_failmsg(e, -EINVAL, "namespace %s: pid %d is not a process",
+				   nsr_ns_label(ns), (int)pid);
+	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		return nsr_fail(e, -errno, "namespace %s: pid %d", nsr_ns_label(ns), (int)pid);
+	snprintf(src, sizeof src, "/proc/%d/ns/net", (int)pid);
+	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		err = -errno;
+	else if (fstat(fd, &a) < 0 || fstat(ns->fd, &b) < 0)
+		err = -errno;
+	else if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		err = nsr_failmsg(e, -ESRCH, "namespace %s: pid %d is not in it",
+				  nsr_ns_label(ns), (int)pid);
+	if (fd >= 0)
+		close(fd);
+	if (err == 0 && poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 0) != 0)
+		err = -ESRCH;	/* it exited meanwhile */
+	if (err < 0) {
+		close(pidfd);
+		return err == -ESRCH && e->msg[0] ? err :
+		       nsr_fail(e, err, "namespace %s: pid %d", nsr_ns_label(ns), (int)pid);
+	}
+	if (ns->pidfd >= 0)
+		close(ns->pidfd);
+	ns->pidfd = pidfd;
+	return 0;
+}
+
 int nsr_ns_open_root(nsr_ns **out, nsr_error *e)
 {
 	nsr_ns *ns;

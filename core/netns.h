@@ -48,6 +48,11 @@ int nsr_ns_attach(const char *name, pid_t pid, nsr_ns **out, nsr_error *e);
 /* Open an existing /run/netns/NAME. */
 int nsr_ns_open(const char *name, nsr_ns **out, nsr_error *e);
 
+/* Hold process pid (a pidfd) for ns, an opened namespace, after checking
+ * the process is in it: commands can then join all its namespaces (a
+ * container: ns->whole). */
+int nsr_ns_hold(nsr_ns *ns, pid_t pid, nsr_error *e);
+
 /* The namespace nsrun was started in (the host's, usually). */
 int nsr_ns_open_root(nsr_ns **out, nsr_error *e);
 

@@ -107,6 +107,30 @@ static int append(nsr_buf *b, const char *data, size_t n)
 	return 0;
 }
 
+int nsr_run_here(nsr_ns *ns, char *const argv[], int *status, nsr_error *e)
+{
+	const int fds[3] = { -1, -1, -1 };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit;
+	pid_t pid;
+	int ws, rc = start(ns, argv, fds, 1, &pid, e);
+
+	if (rc < 0)
+		return rc;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
+	while ((rc = (int)waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
+		;
+	if (rc < 0)
+		rc = nsr_fail(e, -errno, "wait for %s", argv[0]);
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
+	if (rc < 0)
+		return rc;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
+}
+
 int nsr_run(nsr_ns *ns, char *const argv[], int *status, nsr_buf *out,
 	    nsr_buf *err, nsr_error *e)
 {

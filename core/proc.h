@@ -23,6 +23,11 @@ typedef struct nsr_buf {
 int nsr_run(nsr_ns *ns, char *const argv[], int *status, nsr_buf *out,
 	    nsr_buf *err, nsr_error *e);
 
+/* Run argv in ns with nsrun's own stdin, stdout and stderr (a terminal:
+ * interactive), and wait; nsrun ignores SIGINT and SIGQUIT meanwhile, as
+ * system(3) does.  *status as for nsr_run. */
+int nsr_run_here(nsr_ns *ns, char *const argv[], int *status, nsr_error *e);
+
 /* Start argv in ns in the background, stdin from /dev/null, stdout and
  * stderr appended to logpath (inherited when NULL).  *start is the process's
  * start time (from /proc/PID/stat), which tells it from a later process

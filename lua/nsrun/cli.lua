@@ -6,11 +6,23 @@ local report = require "nsrun.report"
 local M = {}
 
 local USAGE = [[
-usage: nsrun [--rm | --keep] SCRIPT [ARG...]   run a scenario; its lab stays up
-       nsrun test [--tap] [--junit FILE] [--json FILE] [--keep] [--no-preflight] SCRIPT...
-                                               build, check and destroy each scenario
-       nsrun list                              show the labs on this machine
-       nsrun destroy LAB... | --all            remove what labs created
+usage: nsrun [--rm | --keep] [--no-preflight] SCRIPT [ARG...]
+                                   run a scenario; its lab stays up
+       nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep]
+                  [--no-preflight] SCRIPT...
+                                   build, check and destroy each scenario
+       nsrun list [--json]         show the labs on this machine
+       nsrun destroy LAB... | --all
+                                   remove what labs created
+       nsrun exec LAB NODE[,NODE...]|PATTERN -- CMD [ARG...]
+                                   run a command in nodes (a container: in it)
+       nsrun inspect LAB [NODE|PATTERN] [--json]
+                                   nodes, interfaces and peers, addresses, routes
+       nsrun graph LAB|SCRIPT [-o FILE.dot] [--svg FILE] [--png FILE]
+                                   the topology as Graphviz DOT (a script: dry)
+       nsrun impair LAB NODE IFNAME [delay=T] [jitter=T] [loss=P] [duplicate=P]
+                    [reorder=P] [corrupt=P] [rate=R] [limit=N] | clear
+                                   link impairments (netem, tbf) while it runs
        nsrun --help | --version
 
 Run as root.  SCRIPT sees its arguments as `arg` (the raw list, as lua does)
@@ -25,8 +37,8 @@ options:
             (namespaces, host interfaces, labs) and, if any, makes nothing
 
 exit status: 0 success; 1 the script, an operation or an expectation failed;
-2 bad usage.  nsrun test: 0 all expectations hold, 1 one failed, 2 a scenario
-could not run.
+2 bad usage.  nsrun exec: the command's status (one node); 1 if any failed.
+nsrun test: 0 all expectations hold, 1 one failed, 2 a scenario could not run.
 ]]
 
 local function eprintf(fmt, ...) io.stderr:write(fmt:format(...)) end
@@ -146,6 +158,7 @@ local function run_script(path, list, opts)
     if opts.keep then
       for _, lab in ipairs(labs) do
         if not lab.destroyed then
+          pcall(lab.save, lab)
           eprintf("nsrun: kept lab %s for debugging (--keep); `nsrun destroy %s` removes it\n",
             lab.name, lab.name)
         end
@@ -157,7 +170,10 @@ local function run_script(path, list, opts)
   end
   if #results > 0 then report.text({ { results = results } }, io.stdout) end
   for _, lab in ipairs(labs) do
-    if not lab.destroyed then hints(lab, opts.rm) end
+    if not lab.destroyed then
+      if not opts.rm then lab:save() end
+      hints(lab, opts.rm)
+    end
   end
   if opts.rm and not teardown(labs, "--rm") then return 1 end
   for _, r in ipairs(results) do if not r.ok then return 1 end end
@@ -172,7 +188,7 @@ local function cmd_test(argv)
   while argv[i] do
     local a = argv[i]
     if a == "--tap" then opts.tap = true
-    elseif a == "--junit" or a == "--json" then
+    elseif a == "--junit" or a == "--json" or a == "--graph" then
       if not argv[i + 1] then eprintf("nsrun test: %s needs a file\n", a) return 2 end
       opts[a:sub(3)] = argv[i + 1]; i = i + 1
     elseif a == "--keep" then opts.keep = true
@@ -183,6 +199,7 @@ local function cmd_test(argv)
   end
   if #scripts == 0 then eprintf("nsrun test: name at least one scenario\n") return 2 end
   local runs, stop = {}, false
+  local graphs = { models = {}, failures = {} }
   for _, path in ipairs(scripts) do
     if stop then break end
     local first = #nsrun.opened + 1
@@ -201,9 +218,22 @@ local function cmd_test(argv)
         run.status, run.error = "error", "the scenario checks nothing (no lab:expect)"
       end
     end
+    if opts.graph then
+      for _, lab in ipairs(labs) do
+        local failures = {}
+        for _, r in ipairs(lab.results or {}) do
+          for _, f in ipairs(r.failures) do failures[#failures + 1] = f end
+        end
+        graphs.models[#graphs.models + 1] = lab:model()
+        graphs.failures[lab.name] = failures
+      end
+    end
     if opts.keep then
       for _, lab in ipairs(labs) do
-        if not lab.destroyed then eprintf("nsrun: kept lab %s (--keep)\n", lab.name) end
+        if not lab.destroyed then
+          pcall(lab.save, lab)
+          eprintf("nsrun: kept lab %s (--keep)\n", lab.name)
+        end
       end
     elseif not teardown(labs) and run.status ~= "error" then
       run.status, run.error = "error", "its lab could not be removed"
@@ -219,12 +249,26 @@ local function cmd_test(argv)
       out:close()
     end
   end
+  if opts.graph and #graphs.models > 0 then
+    local ok, err = require("nsrun.graph").write(
+      require("nsrun.graph").dot(graphs.models, { failures = graphs.failures }), opts.graph)
+    if not ok then eprintf("nsrun test: --graph %s: %s\n", opts.graph, err) return 2 end
+  end
   local p, failed, errors = report.counts(runs)
   return errors > 0 and 2 or failed > 0 and 1 or 0
 end
 
-local function cmd_list()
+local function cmd_list(argv)
   local labs = nsrun.labs()
+  if argv[1] == "--json" then
+    local out = {}
+    for i, l in ipairs(labs) do
+      out[i] = { name = l.name, namespaces = l.namespaces, objects = l.objects, pid = l.pid,
+        running = l.alive, unreadable = l.bad > 0 and l.bad or nil }
+    end
+    io.stdout:write(require("nsrun.json").encode(out), "\n")
+    return 0
+  elseif argv[1] then eprintf("usage: nsrun list [--json]\n") return 2 end
   if #labs == 0 then print("no labs") return 0 end
   print(("%-24s %10s %8s  %s"):format("LAB", "NAMESPACES", "OBJECTS", "MADE BY"))
   for _, l in ipairs(labs) do
@@ -270,7 +314,17 @@ function M.main(argv)
   local cmd = argv[i]
   if not cmd then io.stderr:write(USAGE) return 2 end
   local rest = table.move(argv, i + 1, #argv, 1, {})
-  if cmd == "list" then return cmd_list()
+  local tools = require "nsrun.tools"
+  if cmd == "list" then return cmd_list(rest)
+  elseif cmd == "exec" then return tools.exec(rest)
+  elseif cmd == "inspect" then return tools.inspect(rest)
+  elseif cmd == "impair" then return tools.impair(rest)
+  elseif cmd == "graph" then
+    return tools.graph(rest, function(path, list)
+      local labs, _, ok, err = require("nsrun.preflight").rehearse(execute, path, list)
+      if not ok and #labs == 0 then return nil, err end
+      return labs
+    end)
   elseif cmd == "test" then return cmd_test(rest)
   elseif cmd == "destroy" then return cmd_destroy(rest)
   end

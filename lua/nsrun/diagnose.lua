@@ -69,21 +69,21 @@ function M.walk(lab, from, addr, owner)
 end
 
 -- explain(lab, src, addr) -> a sentence: where the path from src to addr,
--- or the way back, breaks.
+-- or the way back, breaks; then the nodes of the path walked (src first).
 function M.explain(lab, src, addr)
   local owner = M.owners(lab)
   local ok, why, hops = M.walk(lab, src, addr, owner)
-  if not ok then return why end
+  if not ok then return why, hops end
   local dst = owner[addr]
   local back = src:ip(addr:find(":") and 6 or 4)
   if dst and back then
     local ok2, why2, hops2 = M.walk(lab, dst, back, owner)
-    if not ok2 then return "on the way back: " .. why2 end
+    if not ok2 then return "on the way back: " .. why2, hops end
     return ("the path looks complete (%s, back %s): the echo was lost "
       .. "(a firewall? rp_filter? an unresolved neighbour?)")
-      :format(table.concat(hops, " -> "), table.concat(hops2, " -> "))
+      :format(table.concat(hops, " -> "), table.concat(hops2, " -> ")), hops
   end
-  return ("the path reaches %s (%s), but no answer came"):format(addr, table.concat(hops, " -> "))
+  return ("the path reaches %s (%s), but no answer came"):format(addr, table.concat(hops, " -> ")), hops
 end
 
 return M

@@ -107,15 +107,20 @@ local function check(self, dst, want, opts)
   local owner = #bad > 0 and diagnose.owners(lab) or {}
   for i, f in ipairs(bad) do
     local s, addr = srcs[f.src], targets[f.dst]
-    local why
+    local why, path
     if want then
       why = ping.reason(f, addr)
       if f.from and owner[f.from] then why = why:gsub("from " .. f.from:gsub("%p", "%%%0"), "from " .. owner[f.from].name) end
-      if i <= DIAGNOSE_MAX then why = why .. "; " .. diagnose.explain(lab, s, addr) end
+      if i <= DIAGNOSE_MAX then
+        local text
+        text, path = diagnose.explain(lab, s, addr)
+        why = why .. "; " .. text
+      end
     else
       why = "it answered"
+      if i <= DIAGNOSE_MAX then path = select(3, diagnose.walk(lab, s, addr, owner)) end
     end
-    r.failures[i] = { src = s.name, dst = names[f.dst], addr = addr, reason = why }
+    r.failures[i] = { src = s.name, dst = names[f.dst], addr = addr, reason = why, path = path }
   end
   lab.times.check = (lab.times.check or 0) + r.seconds
   lab.results = lab.results or {}

@@ -23,6 +23,7 @@ local function hosts(lab, r, n, name, out)
   local br = lab:bridge("hosts", { node = r })
   for i = 1, n do
     local h = lab:host(name(i))
+    h.tier, h.pod = "host", r.pod
     lab:link(h, "eth0", br)
     out[#out + 1] = h
   end
@@ -42,18 +43,23 @@ function M.leafspine(lab, o)
   local t = { superspines = {}, spines = {}, leaves = {}, hosts = {} }
   lab.total = { nodes = #lab.order + SS + P * (S + L + L * H),
     links = #lab.links + P * (S * SS + L * S + L * H) }
-  for i = 1, SS do t.superspines[i] = lab:router("ss" .. i) end
+  for i = 1, SS do
+    t.superspines[i] = lab:router("ss" .. i)
+    t.superspines[i].tier = "superspine"
+  end
   for p = 1, P do
     local pre = P > 1 and ("p%d-"):format(p) or ""
     local spines = {}
     for s = 1, S do
       local sp = lab:router(pre .. "spine" .. s)
+      sp.tier, sp.pod = "spine", P > 1 and p or nil
       spines[s] = sp
       t.spines[#t.spines + 1] = sp
       for _, ss in ipairs(t.superspines) do lab:link(sp, ss) end
     end
     for l = 1, L do
       local leaf = lab:router(pre .. "leaf" .. l)
+      leaf.tier, leaf.pod = "leaf", P > 1 and p or nil
       t.leaves[#t.leaves + 1] = leaf
       for _, sp in ipairs(spines) do lab:link(leaf, sp) end
       local hname = P > 1 and function(h) return ("h%d-%d-%d"):format(p, l, h) end
@@ -75,18 +81,24 @@ function M.fattree(lab, k)
   local t = { core = {}, agg = {}, edge = {}, hosts = {} }
   lab.total = { nodes = #lab.order + 5 * k * k // 4 + k * k * k // 4, links = #lab.links + 3 * k * k * k // 4 }
   for i = 1, h do
-    for j = 1, h do t.core[#t.core + 1] = lab:router(("core%d-%d"):format(i, j)) end
+    for j = 1, h do
+      local c = lab:router(("core%d-%d"):format(i, j))
+      c.tier = "core"
+      t.core[#t.core + 1] = c
+    end
   end
   for p = 1, k do
     local aggs = {}
     for i = 1, h do
       local a = lab:router(("p%d-agg%d"):format(p, i))
+      a.tier, a.pod = "aggregation", p
       aggs[i] = a
       t.agg[#t.agg + 1] = a
       for j = 1, h do lab:link(a, t.core[(i - 1) * h + j]) end
     end
     for e = 1, h do
       local edge = lab:router(("p%d-edge%d"):format(p, e))
+      edge.tier, edge.pod = "edge", p
       t.edge[#t.edge + 1] = edge
       for _, a in ipairs(aggs) do lab:link(edge, a) end
       hosts(lab, edge, h, function(x) return ("h%d-%d-%d"):format(p, e, x) end, t.hosts)

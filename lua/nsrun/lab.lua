@@ -3,6 +3,7 @@
 local core = require "nsrun.core"
 local util = require "nsrun.util"
 local progress = require "nsrun.progress"
+local impair = require "nsrun.impair"
 
 local fail, check, arg = util.fail, util.check, util.arg
 
@@ -202,7 +203,7 @@ function Lab:container(name, opts)
     env[#env + 1] = math.type(k) == "integer" and tostring(v) or (k .. "=" .. tostring(v))
   end
   table.sort(env)
-  local id
+  local id, pid
   local node = claim(self, name, "attach", "container", function(nsname)
     if self.dry then return self.sys.create(nsname) end
     local docker = self:docker()
@@ -225,9 +226,10 @@ function Lab:container(name, opts)
       return nil, msg, code
     end
     ns:whole(true)
+    pid = c.pid
     return ns
   end)
-  node.role, node.owned, node.known = opts.role or "host", false, {}
+  node.role, node.owned, node.known, node.pid = opts.role or "host", false, {}, pid
   node.container = { id = id, name = node.nsname }
   node:forwarding(node.role == "router")
   return node
@@ -294,7 +296,8 @@ local function is_end(v) return getmetatable(v) == Node or getmetatable(v) == Br
 
 -- lab:link(a, [ifa,] b, [ifb,] [opts]) -> a veth pair between two nodes,
 -- or a node and a bridge.  Names left out are chosen: eth0, eth1, ...
--- on nodes, <node>_<ifname> on bridges.  opts: { mtu = n }.
+-- on nodes, <node>_<ifname> on bridges.  opts: { mtu = n } and
+-- impairments (nsrun.impair: delay, jitter, loss, ..., rate) on both ends.
 function Lab:link(...)
   alive(self)
   local a, ifa, b, ifb, opts
@@ -309,6 +312,11 @@ function Lab:link(...)
   opts = args[i]
   arg(opts == nil or type(opts) == "table", i, "link", "table expected")
   opts = opts or {}
+  for k in pairs(opts) do
+    arg(k == "mtu" or impair.IS_KEY[k], i, "link", ("unknown option %q"):format(tostring(k)))
+  end
+  local impairments = impair.pick(opts)
+  if impairments then check(impair.parse(impairments)) end  -- before anything is made
   if getmetatable(a) == Bridge and getmetatable(b) == Bridge then
     fail(("link %s -- %s: link a bridge to a node, not to a bridge"):format(a.name, b.name))
   end
@@ -353,6 +361,7 @@ function Lab:link(...)
     b.ports[#b.ports + 1] = ifb
   end
   if opts.mtu then link:set { mtu = opts.mtu } end
+  if impairments then link:impair(impairments) end
   return link
 end
 
@@ -510,6 +519,41 @@ function Lab:pingall(nodes, opts)
   return timed(self, "check", function() return require("nsrun.ping").pingall(nodes, opts) end)
 end
 
+-- lab:model() -> the lab as data: its nodes (name, namespace, role, tier
+-- and pod when a generator made them, container, addresses the script or
+-- autoaddr gave, impairments), links and bridges.  What `nsrun inspect`
+-- and `nsrun graph` read, saved as /run/nsrun/LAB/topology.json.
+function Lab:model()
+  local nodes, links, bridges = {}, {}, {}
+  for i, n in ipairs(self.order) do
+    nodes[i] = { name = n.name, ns = n.nsname, role = n.role, tier = n.tier, pod = n.pod,
+      pid = n.pid, container = n.container, addrs = n.addrs, impair = n.impairments }
+  end
+  for i, l in ipairs(self.links) do
+    links[i] = { a = l.a.node.name, ifa = l.a.name, b = l.b.node.name, ifb = l.b.name,
+      bridge = l.bridge and l.bridge.name or nil }
+  end
+  for i, br in ipairs(self.bridges) do
+    bridges[i] = { name = br.name, node = br.node.name, ports = br.ports }
+  end
+  local procs = {}
+  for i, p in ipairs(self.procs) do procs[i] = { pid = p.pid, node = p.node.name, cmd = p.cmd } end
+  return { lab = self.name, prefix = self.prefix, nodes = nodes, links = links, bridges = bridges,
+    procs = procs }
+end
+
+-- lab:save(): write lab:model() to /run/nsrun/LAB/topology.json (the
+-- interpreter does this when a script ends; a dry lab has no file).
+function Lab:save()
+  if self.dry or self.destroyed then return self end
+  local path = self.journal:dir() .. "/topology.json"
+  local f = check(io.open(path .. ".new", "w"))
+  f:write(require("nsrun.json").encode(self:model()), "\n")
+  f:close()
+  check(os.rename(path .. ".new", path))
+  return self
+end
+
 -- lab:destroy(): remove everything the lab made (its journal says what).
 function Lab:destroy()
   if not self.destroyed then
@@ -599,6 +643,30 @@ end
 function Node:up(ifname) return self:set(ifname, { up = true }) end
 function Node:down(ifname) return self:set(ifname, { up = false }) end
 
+-- node:impair(ifname, { delay = "10ms", jitter =, loss = "1%", duplicate =,
+-- reorder =, corrupt =, rate = "10mbit", limit = }) -> node: exactly these
+-- impairments on the interface's egress (netem, tbf), replacing any; nil or
+-- {} removes them.  Any time while the lab runs.
+function Node:impair(ifname, opts)
+  node_arg(self, "impair")
+  util.string_arg(ifname, 1, "impair")
+  arg(opts == nil or type(opts) == "table", 2, "impair", "table expected")
+  local spec, why = impair.parse(opts or {})
+  if not spec then fail(("impair %s in %s: %s"):format(ifname, self.name, why)) end
+  check(self.ns:impair(ifname, spec))
+  self.impairments = self.impairments or {}
+  self.impairments[ifname] = next(spec) and spec or nil
+  return self
+end
+
+-- node:impairment(ifname) -> what the kernel has on the interface:
+-- { kind = "netem"|"tbf"|"tbf+netem"|"none", delay_us =, loss =, rate =, ... }
+function Node:impairment(ifname)
+  node_arg(self, "impairment")
+  util.string_arg(ifname, 1, "impairment")
+  return check(self.ns:impairment(ifname))
+end
+
 -- node:sysctl(key) -> value; node:sysctl(key, value)
 function Node:sysctl(key, value)
   node_arg(self, "sysctl")
@@ -677,7 +745,8 @@ function Node:spawn(cmd)
   local pid, start, code = self.ns:spawn(argv, log)
   if not pid then fail(start, code) end
   check(self.lab.journal:add(("proc %d %d"):format(pid, start)))
-  self.lab.procs[#self.lab.procs + 1] = { pid = pid, start = start, node = self }
+  self.lab.procs[#self.lab.procs + 1] = { pid = pid, start = start, node = self,
+    cmd = table.concat(argv, " ") }
   return pid
 end
 
@@ -713,6 +782,22 @@ function Link:set(opts)
   arg(type(opts) == "table", 1, "set", "table expected")
   self.a.node:set(self.a.name, opts)
   self.b.node:set(self.b.name, opts)
+  return self
+end
+
+-- link:impair(opts) on both ends, link:impair(node, opts) on that node's
+-- end (see node:impair).  Each end shapes what it sends.
+function Link:impair(node, opts)
+  if getmetatable(node) ~= Node then node, opts = nil, node end
+  arg(opts == nil or type(opts) == "table", node and 2 or 1, "impair", "table expected")
+  if node then
+    local side = self:side(node)
+    if not side then fail(("impair: %s is not an end of %s"):format(node.name, tostring(self))) end
+    side.node:impair(side.name, opts)
+  else
+    self.a.node:impair(self.a.name, opts)
+    self.b.node:impair(self.b.name, opts)
+  end
   return self
 end
 

@@ -39,11 +39,10 @@ local function muted()
   end
 end
 
--- check(execute, path, list) -> a list of collisions ("script.lua:12:
--- namespace leaf1 exists already (made by lab dc: ...)"), empty when none,
--- then what execute returned.  execute(path, list) -> ok, err runs the
--- script the way the real run will.
-function M.check(execute, path, list)
+-- rehearse(execute, path, list) -> the dry labs the script made, the
+-- collisions found, then what execute returned.  execute(path, list) ->
+-- ok, err runs the script the way the real run will.
+function M.rehearse(execute, path, list)
   local found = {}
   local plan = { collide = function(msg) found[#found + 1] = msg end }
   local first = #Lab.opened + 1
@@ -52,8 +51,17 @@ function M.check(execute, path, list)
   local ok, done, why = pcall(execute, path, list)
   Lab.planning = nil
   restore()
-  for i = #Lab.opened, first, -1 do table.remove(Lab.opened, i) end  -- dry: nothing to undo
+  local labs = {}
+  for i = #Lab.opened, first, -1 do table.insert(labs, 1, table.remove(Lab.opened, i)) end
   if not ok then error(done, 0) end   -- a bug here, not in the script
+  return labs, found, done, why
+end
+
+-- check(execute, path, list) -> the collisions ("script.lua:12: namespace
+-- leaf1 exists already (made by lab dc: ...)"), empty when none, then what
+-- execute returned.
+function M.check(execute, path, list)
+  local _, found, done, why = M.rehearse(execute, path, list)
   return found, done, why
 end
 

@@ -112,45 +112,6 @@ function M.junit(runs, out)
   out:write("</testsuites>\n")
 end
 
--- a small JSON encoder: tables with [1] are arrays
-local function json(v, out)
-  local t = type(v)
-  if t == "table" then
-    if v[1] ~= nil or next(v) == nil then
-      out[#out + 1] = "["
-      for i, x in ipairs(v) do
-        if i > 1 then out[#out + 1] = "," end
-        json(x, out)
-      end
-      out[#out + 1] = "]"
-    else
-      local keys = {}
-      for k in pairs(v) do if type(k) == "string" then keys[#keys + 1] = k end end
-      table.sort(keys)
-      out[#out + 1] = "{"
-      for i, k in ipairs(keys) do
-        if i > 1 then out[#out + 1] = "," end
-        json(k, out)
-        out[#out + 1] = ":"
-        json(v[k], out)
-      end
-      out[#out + 1] = "}"
-    end
-  elseif t == "string" then
-    out[#out + 1] = '"' .. v:gsub('[%c"\\]', function(c)
-      return ({ ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t" })[c]
-        or ("\\u%04x"):format(c:byte())
-    end) .. '"'
-  elseif t == "number" then
-    out[#out + 1] = (v ~= v or v == math.huge or v == -math.huge) and "null"
-      or (math.type(v) == "integer" and tostring(v) or ("%.6g"):format(v))
-  elseif t == "boolean" then
-    out[#out + 1] = tostring(v)
-  else
-    out[#out + 1] = "null"
-  end
-end
-
 function M.json(runs, out)
   local doc = {}
   for i, run in ipairs(runs) do
@@ -164,9 +125,7 @@ function M.json(runs, out)
       seconds = run.seconds, results = results }
   end
   local p, f, e = M.counts(runs)
-  local buf = {}
-  json({ passed = p, failed = f, errors = e, scenarios = doc }, buf)
-  out:write(table.concat(buf), "\n")
+  out:write(require("nsrun.json").encode({ passed = p, failed = f, errors = e, scenarios = doc }), "\n")
 end
 
 return M

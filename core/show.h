@@ -1,0 +1,43 @@
+/*
+ * show.h -- what a namespace holds, read back from the kernel (links,
+ * addresses, main-table routes): for `nsrun inspect`.
+ */
+#ifndef NSR_SHOW_H
+#define NSR_SHOW_H
+
+#include "netns.h"
+
+typedef struct nsr_linkinfo {
+	char name[NSR_IFNAMSIZ];
+	char kind[16];		/* "veth", "bridge", ... ("" for loopback and the like) */
+	char mac[18];
+	char master[NSR_IFNAMSIZ];	/* its bridge, or "" */
+	int index, up, lower_up, mtu;
+} nsr_linkinfo;
+
+typedef struct nsr_addrinfo {
+	char ifname[NSR_IFNAMSIZ];
+	char cidr[64];
+	int family;		/* AF_INET, AF_INET6 */
+	int link_local;
+} nsr_addrinfo;
+
+#define NSR_SHOW_MAXNH 64
+
+typedef struct nsr_routeinfo {
+	char dst[64];		/* "default" or a prefix */
+	char type[16];		/* "unicast", "blackhole", ... */
+	int family, metric, nnh;
+	struct {
+		char via[48];	/* "" when none */
+		char dev[NSR_IFNAMSIZ];
+		int weight;
+	} nh[NSR_SHOW_MAXNH];
+} nsr_routeinfo;
+
+/* Each fills a malloc'd array (free() it) and its length. */
+int nsr_show_links(nsr_ns *ns, nsr_linkinfo **out, int *n, nsr_error *e);
+int nsr_show_addrs(nsr_ns *ns, nsr_addrinfo **out, int *n, nsr_error *e);
+int nsr_show_routes(nsr_ns *ns, nsr_routeinfo **out, int *n, nsr_error *e);
+
+#endif
