@@ -27,6 +27,14 @@ check "ip netns exec laptop ip route: default via the router" bash -c \
   "ip netns exec laptop ip route | grep -q 'default via 192.168.1.1'"
 check "the bridge home has laptop_eth1 and router_eth1" bash -c \
   "[ \"\$(ip -j link show master home | pyjson 'print(\" \".join(sorted(l[\"ifname\"] for l in d)))')\" = 'laptop_eth1 router_eth1' ]"
+out=$("$NSRUN" exec docker-home laptop -- hostname 2>&1)
+[ "$out" = "$(docker inspect -f '{{.Config.Hostname}}' laptop)" ] \
+  && pass "nsrun exec docker-home laptop -- hostname: in the container ($out)" || fail "exec in a container: $out"
+"$NSRUN" exec docker-home laptop -- sh -c 'exit 5' >/dev/null 2>&1
+[ $? = 5 ] && pass "nsrun exec in a container: its exit status" || fail "exec status in a container"
+check "nsrun exec in a container and a node: both" bash -c \
+  "'$NSRUN' exec docker-home 'laptop,router' -- ping -c1 -W2 203.0.113.1 2>&1 | grep -q 'all exited 0'"
+check "nsrun inspect: laptop is a container" bash -c "'$NSRUN' inspect docker-home laptop | grep -q 'container laptop'"
 check "nsrun destroy docker-home" "$NSRUN" destroy docker-home
 [ "$(containers)" = "$C0" ] && pass "its containers are gone" || fail "containers left: $(containers)"
 expect_clean "after destroy"

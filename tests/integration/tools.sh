@@ -1,0 +1,81 @@
+# The everyday verbs on a running lab: nsrun exec (one node: its status;
+# several: each one's, 1 if any failed), nsrun inspect (checked against
+# iproute2), nsrun graph (a lab, a script rehearsed dry, a failing test),
+# nsrun list --json.
+. "$(dirname "$0")/lib.sh"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check "datacenter.lua spines=2 leaves=2 hosts=2 is up" "$NSRUN" scenarios/datacenter.lua spines=2 leaves=2 hosts=2
+
+# exec
+out=$("$NSRUN" exec dc h1-1 -- ip -o -4 addr show dev eth0 2>&1)
+[[ $out == *"inet 10.0.0."* ]] && pass "exec in one node: the command's output" || fail "exec h1-1: $out"
+"$NSRUN" exec dc h1-1 -- sh -c 'exit 7' >/dev/null 2>&1
+[ $? = 7 ] && pass "exec in one node: exits with the command's status (7)" || fail "exec status"
+out=$("$NSRUN" exec dc 'leaf*' -- ip route show default 2>&1 >/dev/null; echo "rc=$?")
+[[ $out == *"2 nodes, all exited 0"* && $out == *"rc=0" ]] && pass "exec 'leaf*': both leaves, all exited 0" \
+  || fail "exec leaf*: $out"
+out=$("$NSRUN" exec dc 'h1-1,h2-1,spine1' -- ping -c1 -W1 10.0.1.2 2>&1); rc=$?
+if [ $rc = 0 ] && [ "$(echo "$out" | grep -c ': 1 packets transmitted, 1 received')" = 3 ]; then
+  pass "exec in a list of nodes: each line prefixed with its node"
+else fail "exec list: $rc $out"; fi
+out=$("$NSRUN" exec dc 'h1-1,h2-1' -- sh -c '[ "$(hostname -I 2>/dev/null || ip -o -4 addr show eth0)" ] && ip -o -4 addr show eth0 | grep -q "10.0.0."' 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"1 of 2 nodes failed: h2-1 (exit 1)"* ]] && pass "exec: one node of two fails: exit 1, named" \
+  || fail "exec one fails: $rc $out"
+out=$("$NSRUN" exec dc nosuch -- true 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"lab dc has no node nosuch"* ]] && pass "exec in an unknown node: exit 1, said" || fail "nosuch: $out"
+out=$("$NSRUN" exec nolab h1 -- true 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"no lab nolab"* ]] && pass "exec in an unknown lab: exit 1" || fail "nolab: $out"
+"$NSRUN" exec dc >/dev/null 2>&1; [ $? = 2 ] && pass "exec without a command: exit 2" || fail "exec usage"
+
+# inspect: what it says agrees with iproute2
+"$NSRUN" inspect dc --json >"$tmp/dc.json" && pass "inspect --json" || fail "inspect --json"
+ip -n leaf1 -j addr show >"$tmp/leaf1.json"
+python3 - "$tmp/dc.json" "$tmp/leaf1.json" <<'PY' && pass "inspect --json: leaf1's interfaces, peers and addresses match ip -j addr" || fail "inspect --json disagrees with ip"
+import json, sys
+d = json.load(open(sys.argv[1])); ip = json.load(open(sys.argv[2]))
+leaf = next(n for n in d["nodes"] if n["name"] == "leaf1")
+assert leaf["kind"] == "router", leaf["kind"]
+mine = {i["name"]: sorted(i["addresses"]) for i in leaf["interfaces"]}
+theirs = {l["ifname"]: sorted("%s/%d" % (a["local"], a["prefixlen"]) for a in l["addr_info"] if a.get("scope") != "link" and not a["local"].startswith(("127.", "::1"))) for l in ip}
+for name, addrs in theirs.items():
+    if name == "lo": addrs = [a for a in addrs]
+    got = [a for a in mine.get(name, []) if not a.startswith(("127.", "::1"))]
+    assert got == addrs, (name, got, addrs)
+peers = {i["name"]: i.get("peer") for i in leaf["interfaces"]}
+assert peers["eth0"] == "spine1:eth0" and peers["eth1"] == "spine2:eth0", peers
+assert any(r["dst"] == "default" for n in d["nodes"] if n["name"] == "h1-1" for r in n["routes"])
+PY
+out=$("$NSRUN" inspect dc 'spine1' 2>&1)
+[[ $out == *"spine1  router"* && $out == *"leaf1:eth0"* && $out == *"ROUTES"* ]] && pass "inspect: the table" || fail "inspect table: $out"
+
+# graph: of the lab, and of a script rehearsed dry (no root needed)
+"$NSRUN" graph dc >"$tmp/dc.dot"
+python3 - "$tmp/dc.dot" <<'PY' && pass "graph dc: every link of the lab as an edge" || fail "graph dc"
+import re, sys
+t = open(sys.argv[1]).read()
+edges = re.findall(r'"dc/([^"]+)" -- "dc/([^"]+)"', t)
+pairs = {tuple(sorted(e)) for e in edges}
+want = {("leaf1", "spine1"), ("leaf1", "spine2"), ("leaf2", "spine1"), ("leaf2", "spine2"),
+        ("h1-1", "leaf1"), ("h1-2", "leaf1"), ("h2-1", "leaf2"), ("h2-2", "leaf2")}
+assert pairs == want, pairs ^ want
+PY
+if command -v dot >/dev/null; then
+  check "graph dc --svg" "$NSRUN" graph dc --svg "$tmp/dc.svg"
+  check "... an SVG with every node" bash -c "grep -q '<svg' '$tmp/dc.svg' && [ \$(grep -c 'class=\"node\"' '$tmp/dc.svg') = 8 ]"
+fi
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$NSRUN" graph scenarios/fattree.lua k=4 2>&1)
+[ $? = 0 ] && [ "$(echo "$out" | grep -c ' -- ')" = 48 ] && [[ $out == *'cluster_fattree_pod4'* ]] \
+  && pass "graph of a script, dry and not root: a k=4 fat-tree, 48 links, pods as clusters" || fail "graph script: $out"
+# list --json
+"$NSRUN" list --json | pyjson 'assert any(l["name"] == "dc" and l["namespaces"] == 8 for l in d), d' \
+  && pass "list --json: lab dc with 8 namespaces" || fail "list --json"
+check "nsrun destroy dc" "$NSRUN" destroy dc
+out=$("$NSRUN" test --graph "$tmp/fail.dot" tests/scenarios/missing-route.lua 2>&1)
+grep -q '"broken-route/r1" -- "broken-route/r2" \[.*color="#cc0000"' "$tmp/fail.dot" \
+  && pass "test --graph: the failing pair's path in red" || fail "test --graph: $(cat "$tmp/fail.dot")"
+
+expect_clean
+finish
