@@ -109,6 +109,7 @@ int luaopen_nsrun(lua_State *L)
 	nsrun_open_lab(L);
 	nsrun_open_probe(L);
 	nsrun_open_docker(L);
+	nsrun_open_spf(L);
 	nsr_raise_nofile();
 	lua_pushcfunction(L, l_now);
 	lua_setfield(L, -2, "now");

@@ -38,6 +38,7 @@ void nsrun_open_proc(lua_State *L);
 void nsrun_open_lab(lua_State *L);
 void nsrun_open_probe(lua_State *L);
 void nsrun_open_docker(lua_State *L);
+void nsrun_open_spf(lua_State *L);
 
 /* Put lua/'s modules into package.preload. */
 void nsrun_preload(lua_State *L);

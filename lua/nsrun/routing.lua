@@ -8,9 +8,13 @@
 --   Routes with the same next hops are merged where two halves make a whole
 --   prefix (exact aggregation: a leaf's, a pod's block instead of each /24).
 --   Hosts and plain nodes get a default route via a router on their segment.
--- Pure Lua: plan() returns the routes; the lab installs them.
+-- No kernel access: plan() returns the routes; the lab installs them.  The
+-- graph and the destinations are made here; the searches, next hops and
+-- aggregation are core.spf's (core/spf.c), over integer arrays.
+local core = require "nsrun.core"
 local ip4 = require "nsrun.ip4"
 local l2 = require "nsrun.l2"
+local util = require "nsrun.util"
 
 local M = {}
 
@@ -35,50 +39,6 @@ local function sorted_key(t)
   for i, v in ipairs(t) do k[i] = v end
   table.sort(k)
   return table.concat(k, ",")
-end
-
--- Merge buddy prefixes with the same next hops: two halves make the whole,
--- from the longest prefixes up (exact: nothing more is claimed).
-local function aggregate(routes)
-  local groups, order = {}, {}
-  for _, r in ipairs(routes) do
-    local g = groups[r.hopkey]
-    if not g then
-      g = { hops = r.nexthops, bylen = {} }
-      groups[r.hopkey] = g
-      order[#order + 1] = r.hopkey
-    end
-    g.bylen[r.len] = g.bylen[r.len] or {}
-    g.bylen[r.len][r.n] = true
-  end
-  local out = {}
-  for _, hopkey in ipairs(order) do
-    local g = groups[hopkey]
-    for len = 32, 0, -1 do
-      local set = g.bylen[len]
-      if set then
-        local nets = {}
-        for n in pairs(set) do nets[#nets + 1] = n end
-        table.sort(nets)
-        for _, n in ipairs(nets) do
-          if set[n] then
-            local buddy = n ~ ip4.size(len)
-            if len > 0 and set[buddy] then
-              set[n], set[buddy] = nil, nil
-              local up = ip4.network(n, len - 1)
-              g.bylen[len - 1] = g.bylen[len - 1] or {}
-              g.bylen[len - 1][up] = true
-            else
-              out[#out + 1] = { n = n, len = len, nexthops = g.hops }
-              set[n] = nil
-            end
-          end
-        end
-      end
-    end
-  end
-  table.sort(out, function(a, b) if a.n ~= b.n then return a.n < b.n end return a.len < b.len end)
-  return out
 end
 
 -- plan(lab [, opts]) -> { [node] = { { dst = "10.1.2.0/24", nexthops = { {via=, dev=}, ... } }, ... } }
@@ -142,41 +102,54 @@ function M.plan(lab, opts)
     end
   end
 
-  local plan, hopsets = {}, {}
-  for _, r in ipairs(routers) do plan[r], hopsets[r] = {}, {} end
-  for _, d in ipairs(order) do
-    -- breadth-first from the owners: dist[r] = hops to the destination
-    local dist, queue, head = {}, {}, 1
-    for _, o in ipairs(d.owners) do dist[o] = 0; queue[#queue + 1] = o end
-    while queue[head] do
-      local r = queue[head]; head = head + 1
-      for _, e in ipairs(adj[r]) do
-        if not dist[e.to] then dist[e.to] = dist[r] + 1; queue[#queue + 1] = e.to end
-      end
-    end
-    for _, r in ipairs(routers) do
-      if dist[r] and dist[r] > 0 then
-        -- the next hops: neighbours one hop closer; one table per distinct set
-        local idx = {}
-        for i, e in ipairs(adj[r]) do
-          if dist[e.to] == dist[r] - 1 then idx[#idx + 1] = i end
-        end
-        local hopkey = table.concat(idx, ",")
-        local hops = hopsets[r][hopkey]
-        if not hops then
-          hops = {}
-          for _, i in ipairs(idx) do hops[#hops + 1] = { via = adj[r][i].via, dev = adj[r][i].dev } end
-          hopsets[r][hopkey] = hops
-        end
-        for _, p in ipairs(d.prefixes) do
-          table.insert(plan[r], { n = p.n, len = p.len, nexthops = hops, hopkey = hopkey })
-        end
-      end
+  -- the graph as arrays: routers 1..#routers, adjacency entries router by
+  -- router (entry e: to[e], via[e], dev[e]), destinations in order
+  local num = {}
+  for i, r in ipairs(routers) do num[r] = i end
+  local degree, to, via, dev = {}, {}, {}, {}
+  for i, r in ipairs(routers) do
+    degree[i] = #adj[r]
+    for _, e in ipairs(adj[r]) do
+      local k = #to + 1
+      to[k], via[k], dev[k] = num[e.to], e.via, e.dev
     end
   end
-  for _, r in ipairs(routers) do
-    local rs = opts.aggregate == false and plan[r] or aggregate(plan[r])
-    for i, x in ipairs(rs) do rs[i] = { dst = ip4.format(x.n, x.len), nexthops = x.nexthops } end
+  local nowners, owners, nprefixes, prefixes = {}, {}, {}, {}
+  for i, d in ipairs(order) do
+    nowners[i], nprefixes[i] = #d.owners, #d.prefixes
+    for _, o in ipairs(d.owners) do owners[#owners + 1] = num[o] end
+    for _, p in ipairs(d.prefixes) do
+      prefixes[#prefixes + 1] = p.n
+      prefixes[#prefixes + 1] = p.len
+    end
+  end
+  local res = util.check(core.spf { degree = degree, to = to, nowners = nowners, owners = owners,
+    nprefixes = nprefixes, prefixes = prefixes, aggregate = opts.aggregate ~= false })
+
+  -- one nexthops table per hop set (a router's distinct set of entries)
+  local first, f = {}, 0
+  for h, c in ipairs(res.hopcount) do first[h] = f; f = f + c end
+  local tables = {}
+  local function hops(h)
+    local t = tables[h]
+    if not t then
+      t = {}
+      for i = 1, res.hopcount[h] do
+        local e = res.hops[first[h] + i]
+        t[i] = { via = via[e], dev = dev[e] }
+      end
+      tables[h] = t
+    end
+    return t
+  end
+  local plan, k = {}, 0
+  local dst, hopset = res.dst, res.hopset
+  for i, r in ipairs(routers) do
+    local rs = {}
+    for j = 1, res.count[i] do
+      k = k + 1
+      rs[j] = { dst = dst[k], nexthops = hops(hopset[k]) }
+    end
     plan[r] = rs
   end
   for node, g in pairs(gateway) do

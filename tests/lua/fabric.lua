@@ -178,6 +178,58 @@ do
   lab:autoaddr(); no_overlap(lab, "tree"); exact(lab, "tree")
 end
 
+-- the route computation in C (core.spf), directly: a ring 1-2-3-4 and a
+-- router 5 alone; destination 1 at router 3 (three prefixes that make a
+-- /23), destination 2 at router 5.  Entries: 1: 1->2, 2: 1->4, 3: 2->1,
+-- 4: 2->3, 5: 3->2, 6: 3->4, 7: 4->3, 8: 4->1.
+do
+  local g = { degree = { 2, 2, 2, 2, 0 }, to = { 2, 4, 1, 3, 2, 4, 3, 1 },
+    nowners = { 1, 1 }, owners = { 3, 5 }, nprefixes = { 3, 1 },
+    prefixes = { 0x0a000000, 25, 0x0a000080, 25, 0x0a000100, 24, 0x0a090000, 24 } }
+  local function list(t) return table.concat(t, ",") end
+  local res = nsrun.core.spf(g)
+  ok(list(res.count) == "1,1,0,1,0" and list(res.dst) == "10.0.0.0/23,10.0.0.0/23,10.0.0.0/23",
+    "spf: buddies merged into a /23; none at the owner or the lone router: " .. list(res.dst))
+  ok(list(res.hopset) == "1,2,3" and list(res.hopcount) == "2,1,1" and list(res.hops) == "1,2,4,7",
+    "spf: the opposite router by both entries (a tie), the others by one")
+  g.aggregate = false
+  res = nsrun.core.spf(g)
+  ok(list(res.count) == "3,3,0,3,0" and list(res.hopset) == "1,1,1,2,2,2,3,3,3"
+    and table.concat(res.dst, ",", 1, 3) == "10.0.0.0/25,10.0.0.128/25,10.0.1.0/24",
+    "spf: aggregate = false keeps each prefix, in order")
+  g.to[1] = 6
+  local e = select(2, pcall(nsrun.core.spf, g))
+  ok(tostring(e):find("to%[1%] is not an integer in 1..5"), "spf: a router out of range is an error: " .. tostring(e))
+end
+
+-- routes through the lab: a segment of two routers, parallel links, a
+-- router no one reaches
+do
+  local lab = dry()
+  local a, b, c, d, e = lab:router "a", lab:router "b", lab:router "c", lab:router "d", lab:router "e"
+  local lone, h, hl, lan = lab:router "lone", lab:host "h", lab:host "hl", lab:bridge "lan"
+  lab:link(a, lan); lab:link(b, lan); lab:link(h, lan)
+  lab:link(c, a); lab:link(d, b); lab:link(e, c); lab:link(e, d)
+  lab:link(c, d); lab:link(c, d)
+  lab:link(hl, lone)
+  lab:autoaddr()
+  local plan = lab:autoroute()
+  local function lo(r)
+    for _, x in ipairs(r.addrs) do if x.ifname == "lo" then return (x.cidr:gsub("/.*", "")) end end
+  end
+  local devs = {}
+  for _, x in ipairs(lookup(plan[c], lo(d)).nexthops) do devs[#devs + 1] = x.dev end
+  ok(#devs == 2 and devs[1] ~= devs[2], "two links to one neighbour: both are next hops")
+  ok(#lookup(plan[e], h:ip(4)).nexthops == 2, "a segment of two routers: reached through both")
+  ok(#lookup(plan[c], h:ip(4)).nexthops == 1 and not lookup(plan[a], h:ip(4)),
+    "a segment of two routers: by the nearer one; none on it")
+  local none = #plan[lone] == 0
+  for _, r in ipairs { a, b, c, d, e } do none = none and not lookup(plan[r], hl:ip(4)) end
+  ok(none, "a router no one reaches: no routes to it or from it")
+  ok(plan[h][1].dst == "default" and plan[hl][1].dst == "default", "hosts: a default route")
+  exact(lab, "two routers on a segment, parallel links")
+end
+
 -- addressing: the script's own addresses are kept and avoided
 do
   local lab = dry()
