@@ -39,9 +39,10 @@ function M.new(name, opts)
   local why = core.name_invalid(name)
   if why then fail(("lab name %q: %s"):format(name, why)) end
   -- the kernel, or nothing at all for a dry lab (its model only)
-  local plan = M.planning
-  local sys = plan and require("nsrun.dry").planned(plan.collide)
-    or opts.dry and require("nsrun.dry") or core
+  -- (a lab the script makes dry stays a plain dry lab in the pre-flight)
+  local plan = not opts.dry and M.planning or nil
+  local sys = opts.dry and require("nsrun.dry")
+    or plan and require("nsrun.dry").planned(plan.collide) or core
   local journal = check(sys.lab_create(name))
   local root, msg = sys.root()
   if not root then journal:close(); sys.lab_destroy(name); fail(msg) end
