@@ -172,15 +172,32 @@ static int m_name(lua_State *L)
 	return 1;
 }
 
+/* What an end needs with its link-up: { forwarding = bool, linklocal =
+ * false } (nil: nothing) */
+static void end_change(lua_State *L, int t, nsr_link_change *c)
+{
+	if (!lua_istable(L, t))
+		return;
+	if (lua_getfield(L, t, "forwarding") != LUA_TNIL)
+		c->forwarding = lua_toboolean(L, -1);
+	if (lua_getfield(L, t, "linklocal") == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+		c->addr_gen_mode = 1;	/* IN6_ADDR_GEN_MODE_NONE */
+	lua_pop(L, 2);
+}
+
+/* ns:veth(ifa, nsb, ifb [, enda [, endb]]) */
 static int m_veth(lua_State *L)
 {
 	nsr_ns *a = nsrun_checkns(L, 1), *b;
 	const char *ifa = luaL_checkstring(L, 2), *ifb;
+	nsr_link_change ca = NSR_LINK_NOCHANGE, cb = NSR_LINK_NOCHANGE;
 	nsr_error e = { 0 };
 
 	b = nsrun_checkns(L, 3);
 	ifb = luaL_checkstring(L, 4);
-	return nsrun_result(L, nsr_veth_add(a, ifa, b, ifb, &e), &e);
+	end_change(L, 5, &ca);
+	end_change(L, 6, &cb);
+	return nsrun_result(L, nsr_veth_add(a, ifa, b, ifb, &ca, &cb, &e), &e);
 }
 
 static int m_bridge(lua_State *L)

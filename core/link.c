@@ -27,7 +27,7 @@ static int check_ifname(const char *what, const char *ifname, nsr_ns *ns,
 /* One RTM_NEWLINK; with fixed ifindexes when both namespaces are ours
  * (the kernel takes the peer's ifindex only when the first end has one). */
 static int veth_request(nsr_ns *a, const char *ifa, int ia, nsr_ns *b,
-			const char *ifb, int ib)
+			const char *ifb, int ib, int up)
 {
 	struct rtnl_link *link, *peer;
 	struct nl_msg *msg;
@@ -46,7 +46,15 @@ static int veth_request(nsr_ns *a, const char *ifa, int ia, nsr_ns *b,
 		rtnl_link_set_ns_fd(peer, b->fd);
 	/* The first end may be created up; the peer may not (ENOTCONN), and
 	 * libnl sends its flags as absolute: leave them alone. */
-	rtnl_link_set_flags(link, IFF_UP);
+	if (up)
+		rtnl_link_set_flags(link, IFF_UP);
+	/* One queue each way, as a veth uses anyway: given, the kernel
+	 * allocates just that; left out, it allocates one per possible CPU
+	 * and then trims them, waiting for an RCU grace period per end. */
+	rtnl_link_set_num_tx_queues(link, 1);
+	rtnl_link_set_num_rx_queues(link, 1);
+	rtnl_link_set_num_tx_queues(peer, 1);
+	rtnl_link_set_num_rx_queues(peer, 1);
 	rtnl_link_put(peer);
 	err = rtnl_link_build_add_request(link, NLM_F_CREATE | NLM_F_EXCL, &msg);
 	rtnl_link_put(link);	/* frees the peer too */
@@ -69,9 +77,11 @@ static int learn_index(nsr_ns *ns, const char *ifname, nsr_error *e)
 }
 
 int nsr_veth_add(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb,
+		 const nsr_link_change *ca, const nsr_link_change *cb,
 		 nsr_error *e)
 {
-	int ia = 0, ib = 0, err;
+	nsr_link_change upa = NSR_LINK_NOCHANGE, upb = NSR_LINK_NOCHANGE;
+	int ia = 0, ib = 0, err, a_later;
 
 	if ((err = check_ifname("veth", ifa, a, e)) < 0 ||
 	    (err = check_ifname("veth", ifb, b, e)) < 0)
@@ -79,16 +89,24 @@ int nsr_veth_add(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb,
 	if (a == b && !strcmp(ifa, ifb))
 		return nsr_failmsg(e, -EINVAL, "veth %s in %s: both ends have one name",
 				   ifa, nsr_ns_label(a));
+	if (ca)
+		upa = *ca;
+	if (cb)
+		upb = *cb;
+	upa.up = upb.up = 1;
+	/* The first end is made up, unless what it needs must be set while it
+	 * is down; the peer cannot be made up (ENOTCONN): one more request. */
+	a_later = upa.addr_gen_mode >= 0;
 	if (a->fresh && b->fresh) {
 		ia = a->next_ifindex;
 		ib = a == b ? ia + 1 : b->next_ifindex;
 	}
-	err = veth_request(a, ifa, ia, b, ifb, ib);
+	err = veth_request(a, ifa, ia, b, ifb, ib, !a_later);
 	if ((err == -EBUSY || err == -EEXIST) && ia) {
 		/* Someone made links in our namespace: let the kernel choose. */
 		a->fresh = b->fresh = 0;
 		ia = ib = 0;
-		err = veth_request(a, ifa, 0, b, ifb, 0);
+		err = veth_request(a, ifa, 0, b, ifb, 0, !a_later);
 	}
 	if (err < 0)
 		return nsr_fail(e, err, "veth %s in %s (peer %s in %s)", ifa,
@@ -104,7 +122,12 @@ int nsr_veth_add(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb,
 		    (err = learn_index(b, ifb, e)) < 0)
 			return err;
 	}
-	return nsr_link_set_up(b, ifb, 1, e);
+	if (!a_later)
+		upa.up = -1;	/* made up already */
+	if ((upa.up >= 0 || upa.forwarding >= 0 || upa.rp_filter >= 0) &&
+	    (err = nsr_link_set(a, ifa, &upa, e)) < 0)
+		return err;
+	return nsr_link_set(b, ifb, &upb, e);
 }
 
 int nsr_bridge_add(nsr_ns *ns, const char *name, nsr_error *e)
@@ -135,23 +158,34 @@ int nsr_bridge_add(nsr_ns *ns, const char *name, nsr_error *e)
 	return 0;
 }
 
-/* IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { [IPV4_DEVCONF_x] = v } } } */
-static int put_inet_conf(struct nl_msg *msg, const nsr_link_change *c)
+/* IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { [IPV4_DEVCONF_x] = v } },
+ *                AF_INET6 { IFLA_INET6_ADDR_GEN_MODE = m } } */
+static int put_af_spec(struct nl_msg *msg, const nsr_link_change *c)
 {
-	struct nlattr *spec, *inet, *conf;
+	struct nlattr *spec, *inet, *conf, *inet6;
+	int v4 = c->forwarding >= 0 || c->rp_filter >= 0;
 
-	if (c->forwarding < 0 && c->rp_filter < 0)
+	if (!v4 && c->addr_gen_mode < 0)
 		return 0;
-	if (!(spec = nla_nest_start(msg, IFLA_AF_SPEC)) ||
-	    !(inet = nla_nest_start(msg, AF_INET)) ||
-	    !(conf = nla_nest_start(msg, IFLA_INET_CONF)) ||
-	    (c->forwarding >= 0 &&
-	     nla_put_u32(msg, IPV4_DEVCONF_FORWARDING, (uint32_t)c->forwarding) < 0) ||
-	    (c->rp_filter >= 0 &&
-	     nla_put_u32(msg, IPV4_DEVCONF_RP_FILTER, (uint32_t)c->rp_filter) < 0))
+	if (!(spec = nla_nest_start(msg, IFLA_AF_SPEC)))
 		return -ENOMEM;
-	nla_nest_end(msg, conf);
-	nla_nest_end(msg, inet);
+	if (v4) {
+		if (!(inet = nla_nest_start(msg, AF_INET)) ||
+		    !(conf = nla_nest_start(msg, IFLA_INET_CONF)) ||
+		    (c->forwarding >= 0 &&
+		     nla_put_u32(msg, IPV4_DEVCONF_FORWARDING, (uint32_t)c->forwarding) < 0) ||
+		    (c->rp_filter >= 0 &&
+		     nla_put_u32(msg, IPV4_DEVCONF_RP_FILTER, (uint32_t)c->rp_filter) < 0))
+			return -ENOMEM;
+		nla_nest_end(msg, conf);
+		nla_nest_end(msg, inet);
+	}
+	if (c->addr_gen_mode >= 0) {
+		if (!(inet6 = nla_nest_start(msg, AF_INET6)) ||
+		    nla_put_u8(msg, IFLA_INET6_ADDR_GEN_MODE, (uint8_t)c->addr_gen_mode) < 0)
+			return -ENOMEM;
+		nla_nest_end(msg, inet6);
+	}
 	nla_nest_end(msg, spec);
 	return 0;
 }
@@ -198,7 +232,7 @@ int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
 	    (c->mac && nla_put(msg, IFLA_ADDRESS, 6, mac) < 0) ||
 	    (c->master && nla_put_u32(msg, IFLA_MASTER, master) < 0) ||
 	    (c->rename && nla_put_string(msg, IFLA_IFNAME, c->rename) < 0) ||
-	    put_inet_conf(msg, c) < 0) {
+	    put_af_spec(msg, c) < 0) {
 		nlmsg_free(msg);
 		return nsr_fail(e, -ENOMEM, "link %s", ifname);
 	}

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sys/socket.h>
 #include <linux/netlink.h>
 #include <netlink/errno.h>
 #include <netlink/msg.h>
@@ -51,25 +52,54 @@ int nsr_nl_open(nsr_ns *ns)
 		return nle_to_errno(err);
 	}
 	nl_socket_modify_err_cb(ns->sk, NL_CB_CUSTOM, keep_errno, ns);
-	/* One recvmsg per reply, not a peek to size it and then the read:
-	 * halves the syscalls of every request (a 64 KiB buffer holds any
-	 * rtnetlink message, dumps included). */
-	nl_socket_disable_msg_peek(ns->sk);
-	nl_socket_set_msg_buf_size(ns->sk, 65536);
+	/* nsr_nl_talk reads its ACKs itself, so libnl's expected sequence
+	 * number falls behind: let libnl's own reads (dumps) not check it;
+	 * every request's reply is read before the next request anyway. */
+	nl_socket_disable_seq_check(ns->sk);
 	return 0;
 }
 
+/* The reply to one request is a single NLMSG_ERROR (0: the ACK): read it
+ * with one recv into a buffer on the stack, not libnl's nl_wait_for_ack
+ * (a peek to size it, a malloc'd buffer, then the read: twice the
+ * syscalls and a malloc per request). */
 int nsr_nl_talk(nsr_ns *ns, struct nl_msg *msg)
 {
+	union {
+		struct nlmsghdr h;
+		char bytes[16384];
+	} buf;
+	uint32_t seq;
 	int err;
 
 	ns->nlerr = 0;
 	err = nl_send_auto(ns->sk, msg);
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
 	nlmsg_free(msg);
 	if (err < 0)
 		return nle_to_errno(err);
-	err = nl_wait_for_ack(ns->sk);
-	if (ns->nlerr)
-		return ns->nlerr;
-	return err < 0 ? nle_to_errno(err) : 0;
+	for (;;) {
+		ssize_t n = recv(nl_socket_get_fd(ns->sk), buf.bytes, sizeof buf.bytes, 0);
+		struct nlmsghdr *h = &buf.h;
+		int left = (int)n;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (; NLMSG_OK(h, (unsigned)left); h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_seq != seq)
+				continue;	/* not ours: an earlier request's */
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e))
+					return -EIO;
+				return ns->nlerr = e->error;
+			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+		}
+	}
 }

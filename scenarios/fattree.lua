@@ -7,7 +7,7 @@ local nsrun = require "nsrun"
 local args = args or {}
 
 local k = args.k or 4
-local lab = nsrun.lab("fattree", { prefix = args.prefix, dry = args.dry })
+local lab = nsrun.lab("fattree", { prefix = args.prefix, dry = args.dry, linklocal = args.linklocal })
 local t = lab:fattree(k)
 lab:autoaddr { ipv6 = args.ipv6 and "fd00::/96" or nil }
 lab:autoroute()

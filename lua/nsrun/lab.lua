@@ -48,6 +48,7 @@ function M.new(name, opts)
   if not root then journal:close(); sys.lab_destroy(name); fail(msg) end
   local lab = setmetatable({
     name = name, prefix = prefix, journal = journal, sys = sys, dry = (opts.dry or plan) and true,
+    linklocal = opts.linklocal ~= false,
     plan = plan,
     times = {},
     nodes = {}, order = {}, links = {}, bridges = {}, procs = {},
@@ -241,14 +242,34 @@ end
 -- over netlink where the device did not start with the value wanted (new
 -- devices copy net.ipv4.conf.default.forwarding).  No /proc/sys write: those
 -- get slower with every namespace on the machine (DESIGN.md).
-local function dev_forwarding(node, ifname)
-  if not node.owned or node.forwards == nil then return end
+local function fwd_change(node, ifname)
+  if not node.owned or node.forwards == nil then return nil end
   local want = node.forwards and "1" or "0"
   node.devfwd = node.devfwd or {}
-  if (node.devfwd[ifname] or node.known["net.ipv4.conf.default.forwarding"]) ~= want then
-    check(node.ns:set(ifname, { forwarding = node.forwards }))
-  end
+  local has = node.devfwd[ifname] or node.known["net.ipv4.conf.default.forwarding"]
   node.devfwd[ifname] = want
+  if has ~= want then return node.forwards end
+end
+
+local function dev_forwarding(node, ifname)
+  local f = fwd_change(node, ifname)
+  if f ~= nil then check(node.ns:set(ifname, { forwarding = f })) end
+end
+
+-- What a new veth end in node gets with its link-up request: its IPv4
+-- forwarding flag where it must differ, and no IPv6 link-local address in
+-- a lab made with { linklocal = false }.  nil: nothing.
+local function end_settings(lab, node, ifname, port)
+  local t
+  if not port then
+    local f = fwd_change(node, ifname)
+    if f ~= nil then t = { forwarding = f } end
+  end
+  if lab.linklocal == false and node.owned then
+    t = t or {}
+    t.linklocal = false
+  end
+  return t
 end
 
 -- lab:bridge(name [, { node = n }]) -> a Linux bridge, in the host's
@@ -348,14 +369,13 @@ function Lab:link(...)
   local record
   if not na.owned then record = ("link %s %s"):format(na.nsname, ifa)
   elseif not nb.owned then record = ("link %s %s"):format(nb.nsname, ifb) end
-  journaled(self, record, na.ns.veth, na.ns, ifa, nb.ns, ifb)
+  journaled(self, record, na.ns.veth, na.ns, ifa, nb.ns, ifb, end_settings(self, na, ifa),
+    end_settings(self, nb, ifb, getmetatable(b) == Bridge))
   local link = setmetatable({ lab = self, a = { node = na, name = ifa },
     b = { node = nb, name = ifb }, bridge = getmetatable(b) == Bridge and b or nil }, Link)
   na.ifaces[ifa] = link
   nb.ifaces[ifb] = link
   self.links[#self.links + 1] = link
-  dev_forwarding(na, ifa)
-  if not link.bridge then dev_forwarding(nb, ifb) end
   progress.build(self)
   if link.bridge then
     check(nb.ns:set(ifb, { master = b.name }))
@@ -472,6 +492,7 @@ function Lab:neighbours()
   for _, l in ipairs(self.links) do if not l.bridge then need = need + 2 end end
   for _, br in ipairs(self.bridges) do need = need + (#br.ports + 1) * #br.ports end
   need = need * 2   -- room for other labs and the host
+  local raised = {}
   for _, fam in ipairs { "ipv4", "ipv6" } do
     local base = "net." .. fam .. ".neigh.default.gc_thresh"
     local t3 = tonumber(self.root.ns:sysctl(base .. "3")) or 0
@@ -482,10 +503,14 @@ function Lab:neighbours()
         old[i] = self.root.ns:sysctl(base .. i) or "?"
         if (tonumber(old[i]) or 0) < want[i] then check(self.root.ns:sysctl(base .. i, tostring(want[i]))) end
       end
-      io.stderr:write(("nsrun: lab %s needs ~%d neighbour entries: raised %s1/2/3 "
-        .. "from %s to %d/%d/%d (host-wide; they stay raised)\n")
-        :format(self.name, need // 2, base, table.concat(old, "/"), want[1], want[2], want[3]))
+      raised[#raised + 1] = ("net.%s from %s"):format(fam, table.concat(old, "/"))
+      raised.want = ("%d/%d/%d"):format(want[1], want[2], want[3])
     end
+  end
+  if #raised > 0 then
+    io.stderr:write(("nsrun: lab %s needs ~%d neighbour entries: raised the neighbour table "
+      .. "limits neigh.default.gc_thresh1/2/3 to %s (%s; host-wide, they stay raised)\n")
+      :format(self.name, need // 2, raised.want, table.concat(raised, ", ")))
   end
 end
 
