@@ -36,14 +36,52 @@ static int route_family(const nsr_route *r)
 	return AF_INET;
 }
 
-static int fill_nexthops(nsr_ns *ns, struct rtnl_route *rt, const nsr_route *r,
-			 int family, nsr_error *e)
+/* One next hop's attributes: RTA_GATEWAY (and its family's size). */
+static int put_gateway(struct nl_msg *msg, const nsr_nexthop *h, int family,
+		       nsr_ns *ns, const char *dst, nsr_error *e)
 {
+	nsr_prefix gw;
+	const char *why;
+
+	if (!h->via)
+		return 0;
+	if (nsr_prefix_parse(h->via, family, &gw, &why) < 0 || gw.has_len)
+		return nsr_failmsg(e, -EINVAL, "route %s in %s: gateway \"%s\": %s", dst,
+				   nsr_ns_label(ns), h->via, gw.has_len ? "has a prefix length" : why);
+	if (nla_put(msg, RTA_GATEWAY, family == AF_INET ? 4 : 16, gw.addr) < 0)
+		return nsr_fail(e, -ENOMEM, "route %s", dst);
+	return 0;
+}
+
+/* RTM_NEWROUTE built by hand (rtmsg, RTA_DST, RTA_PRIORITY, then RTA_GATEWAY
+ * and RTA_OIF, or RTA_MULTIPATH of rtnexthops): the same message libnl's
+ * route objects make, without their allocations -- routes are most of a
+ * fabric's requests. */
+int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e)
+{
+	struct rtmsg rtm = { .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_STATIC,
+			     .rtm_type = RTN_UNICAST, .rtm_scope = RT_SCOPE_LINK };
+	int family = route_family(r), err, index[256];
+	struct nl_msg *msg;
+	const char *why;
+	nsr_prefix p;
+	char net[64];
+
+	if (nsr_prefix_parse(r->dst, r->dst[0] == 'd' ? family : 0, &p, &why) < 0)
+		return nsr_failmsg(e, -EINVAL, "route \"%s\" in %s: %s", r->dst,
+				   nsr_ns_label(ns), why);
+	if (!nsr_prefix_is_network(&p)) {
+		nsr_prefix q = p;
+
+		nsr_prefix_mask(&q);
+		return nsr_failmsg(e, -EINVAL, "route %s in %s: host bits set (the network is %s)",
+				   r->dst, nsr_ns_label(ns), nsr_prefix_format(&q, net, sizeof net));
+	}
+	if (r->nnh < 1 || r->nnh > 256)
+		return nsr_failmsg(e, -EINVAL, "route %s in %s: %s", r->dst, nsr_ns_label(ns),
+				   r->nnh < 1 ? "no next hop" : "more than 256 next hops");
 	for (int i = 0; i < r->nnh; i++) {
 		const nsr_nexthop *h = &r->nh[i];
-		struct rtnl_nexthop *nh;
-		const char *why;
-		nsr_prefix gw;
 
 		if (!h->via && !h->dev)
 			return nsr_failmsg(e, -EINVAL, "route %s in %s: a next hop needs via or dev",
@@ -51,104 +89,92 @@ static int fill_nexthops(nsr_ns *ns, struct rtnl_route *rt, const nsr_route *r,
 		if (h->weight < 0 || h->weight > 256)
 			return nsr_failmsg(e, -EINVAL, "route %s in %s: weight %d is not 1..256",
 					   r->dst, nsr_ns_label(ns), h->weight);
-		if (!(nh = rtnl_route_nh_alloc()))
-			return nsr_fail(e, -ENOMEM, "route %s", r->dst);
-		rtnl_route_add_nexthop(rt, nh);	/* rt owns nh from here */
-		if (h->via) {
-			struct nl_addr *a;
-
-			if (nsr_prefix_parse(h->via, family, &gw, &why) < 0 ||
-			    gw.has_len)
-				return nsr_failmsg(e, -EINVAL, "route %s in %s: gateway \"%s\": %s",
-						   r->dst, nsr_ns_label(ns), h->via,
-						   gw.has_len ? "has a prefix length" : why);
-			if (!(a = to_nl(&gw)))
-				return nsr_fail(e, -ENOMEM, "route %s", r->dst);
-			rtnl_route_nh_set_gateway(nh, a);
-			nl_addr_put(a);
-		}
-		if (h->dev) {
-			int index = nsr_ifindex(ns, h->dev, e);
-
-			if (index < 0)
-				return index;
-			rtnl_route_nh_set_ifindex(nh, index);
-		}
-		if (h->weight > 0)
-			rtnl_route_nh_set_weight(nh, h->weight - 1);	/* rtnh_hops */
+		if (h->via)
+			rtm.rtm_scope = RT_SCOPE_UNIVERSE;	/* as ip and libnl choose */
+		index[i] = 0;
+		if (h->dev && (index[i] = nsr_ifindex(ns, h->dev, e)) < 0)
+			return index[i];
 	}
+	rtm.rtm_family = (unsigned char)p.family;
+	rtm.rtm_dst_len = (unsigned char)p.len;
+	if (!(msg = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE |
+				       (r->replace ? NLM_F_REPLACE : NLM_F_EXCL))))
+		return nsr_fail(e, -ENOMEM, "route %s", r->dst);
+	if (nlmsg_append(msg, &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 ||
+	    (p.len > 0 && nla_put(msg, RTA_DST, p.family == AF_INET ? 4 : 16, p.addr) < 0) ||
+	    (r->metric > 0 && nla_put_u32(msg, RTA_PRIORITY, (uint32_t)r->metric) < 0))
+		goto nomem;
+	if (r->nnh == 1) {
+		if ((err = put_gateway(msg, &r->nh[0], p.family, ns, r->dst, e)) < 0) {
+			nlmsg_free(msg);
+			return err;
+		}
+		if (index[0] && nla_put_u32(msg, RTA_OIF, (uint32_t)index[0]) < 0)
+			goto nomem;
+	} else {
+		struct nlattr *mp = nla_nest_start(msg, RTA_MULTIPATH);
+
+		if (!mp)
+			goto nomem;
+		for (int i = 0; i < r->nnh; i++) {
+			struct rtnexthop *nh = nlmsg_reserve(msg, sizeof *nh, NLMSG_ALIGNTO);
+
+			if (!nh)
+				goto nomem;
+			nh->rtnh_flags = 0;
+			nh->rtnh_hops = (unsigned char)(r->nh[i].weight > 0 ? r->nh[i].weight - 1 : 0);
+			nh->rtnh_ifindex = index[i];
+			if ((err = put_gateway(msg, &r->nh[i], p.family, ns, r->dst, e)) < 0) {
+				nlmsg_free(msg);
+				return err;
+			}
+			nh->rtnh_len = (unsigned short)((char *)nlmsg_tail(nlmsg_hdr(msg)) - (char *)nh);
+		}
+		nla_nest_end(msg, mp);
+	}
+	if ((err = nsr_nl_talk(ns, msg)) < 0)
+		return nsr_fail(e, err, "route %s in %s", r->dst, nsr_ns_label(ns));
 	return 0;
+nomem:
+	nlmsg_free(msg);
+	return nsr_fail(e, -ENOMEM, "route %s", r->dst);
 }
 
-static int route_request(nsr_ns *ns, const nsr_route *r, int add, nsr_error *e)
+/* RTM_DELROUTE for dst in the main table, whatever its next hops. */
+static int route_delete(nsr_ns *ns, const char *dst, nsr_error *e)
 {
-	const char *what = add ? "route" : "delete route", *why;
 	struct rtnl_route *rt;
-	struct nl_addr *dst = NULL;
+	struct nl_addr *a = NULL;
 	struct nl_msg *msg;
+	const char *why;
 	nsr_prefix p;
-	char net[64];
-	int err, family = route_family(r);
+	int err;
 
-	if (nsr_prefix_parse(r->dst, r->dst[0] == 'd' ? family : 0, &p, &why) < 0)
-		return nsr_failmsg(e, -EINVAL, "%s \"%s\" in %s: %s", what, r->dst,
+	if (nsr_prefix_parse(dst, dst[0] == 'd' ? AF_INET : 0, &p, &why) < 0)
+		return nsr_failmsg(e, -EINVAL, "delete route \"%s\" in %s: %s", dst,
 				   nsr_ns_label(ns), why);
-	if (!nsr_prefix_is_network(&p)) {
-		nsr_prefix q = p;
-
-		nsr_prefix_mask(&q);
-		return nsr_failmsg(e, -EINVAL, "%s %s in %s: host bits set (the network is %s)",
-				   what, r->dst, nsr_ns_label(ns),
-				   nsr_prefix_format(&q, net, sizeof net));
-	}
-	if (!(rt = rtnl_route_alloc()) || !(dst = to_nl(&p))) {
-		err = nsr_fail(e, -ENOMEM, "%s %s", what, r->dst);
+	if (!(rt = rtnl_route_alloc()) || !(a = to_nl(&p))) {
+		err = nsr_fail(e, -ENOMEM, "delete route %s", dst);
 		goto out;
 	}
 	rtnl_route_set_family(rt, p.family);
-	rtnl_route_set_dst(rt, dst);
+	rtnl_route_set_dst(rt, a);
 	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	if (add) {
-		rtnl_route_set_type(rt, RTN_UNICAST);
-		rtnl_route_set_protocol(rt, RTPROT_STATIC);
-		if (r->metric > 0)
-			rtnl_route_set_priority(rt, r->metric);
-		if (r->nnh == 0) {
-			err = nsr_failmsg(e, -EINVAL, "route %s in %s: no next hop",
-					  r->dst, nsr_ns_label(ns));
-			goto out;
-		}
-		if ((err = fill_nexthops(ns, rt, r, p.family, e)) < 0)
-			goto out;
-		err = rtnl_route_build_add_request(rt, NLM_F_CREATE |
-				(r->replace ? NLM_F_REPLACE : NLM_F_EXCL), &msg);
-	} else {
-		rtnl_route_set_scope(rt, RT_SCOPE_NOWHERE);
-		err = rtnl_route_build_del_request(rt, 0, &msg);
-	}
-	if (err < 0) {
-		err = nsr_fail(e, -ENOMEM, "%s %s", what, r->dst);
-		goto out;
-	}
-	if ((err = nsr_nl_talk(ns, msg)) < 0)
-		nsr_fail(e, err, "%s %s in %s", what, r->dst, nsr_ns_label(ns));
+	rtnl_route_set_scope(rt, RT_SCOPE_NOWHERE);
+	if (rtnl_route_build_del_request(rt, 0, &msg) < 0)
+		err = nsr_fail(e, -ENOMEM, "delete route %s", dst);
+	else if ((err = nsr_nl_talk(ns, msg)) < 0)
+		nsr_fail(e, err, "delete route %s in %s", dst, nsr_ns_label(ns));
 out:
-	nl_addr_put(dst);
+	nl_addr_put(a);
 	if (rt)
 		rtnl_route_put(rt);
 	return err;
 }
 
-int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e)
-{
-	return route_request(ns, r, 1, e);
-}
-
 int nsr_route_del(nsr_ns *ns, const char *dst, nsr_error *e)
 {
-	nsr_route r = { .dst = dst };
-
-	return route_request(ns, &r, 0, e);
+	return route_delete(ns, dst, e);
 }
 
 struct got_route {
