@@ -432,6 +432,14 @@ function Lab:autoaddr(opts)
   return plan
 end
 
+-- A route the lab computed ({ dst =, nexthops = }), installed and kept
+-- as it is (node:route checks and copies what a script gives).
+local function add_route(node, r)
+  check(node.ns:route(r.dst, r.nexthops))
+  node.routes[#node.routes + 1] = r
+  node.lab.counts.routes = node.lab.counts.routes + 1
+end
+
 -- lab:autoroute([opts]): static routes from the graph (see nsrun.routing):
 -- shortest paths, ECMP where they tie, aggregated; hosts default to their
 -- gateway.  Routers with ECMP get loose reverse-path filtering; the
@@ -459,11 +467,11 @@ function Lab:autoroute(opts)
       for _, r in ipairs(routes) do
         progress.update(self, "routes", self.counts.routes)
         if not (r.dst == "default" and has_default) then
-          node:route(r.dst, r.nexthops)
+          add_route(node, r)   -- computed here: no argument checks, no copies
           if p6 then
             local hops = {}
             for i, h in ipairs(r.nexthops) do hops[i] = { via = v6(h.via), dev = h.dev } end
-            node:route(r.dst == "default" and "default" or v6(r.dst), hops)
+            add_route(node, { dst = r.dst == "default" and "default" or v6(r.dst), nexthops = hops })
           end
         end
       end
