@@ -5,10 +5,16 @@
 --      tutorial's way);
 --   3. the same operations through `ip -batch`: one `ip` process for the
 --      namespaces and the veth pairs, then one per namespace;
---   4. Mininet: not run here (see bench/README.md).
+--   4. Mininet (bench/mininet_build.py), with Linux-bridge switches and
+--      no controller, when it is installed; each run within a time budget.
 -- The operations of 2 and 3 are exactly nsrun's: they are recorded from a
--- dry lab of the same script.  Not a test: no timed assertion.
+-- dry lab of the same script; Mininet builds the same nodes and links, as
+-- a bridged network.  Not a test: no timed assertion.  Run it through
+-- bench/run, which puts it in private network and mount namespaces.
 --   nsrun bench/compare.lua [sizes=4,8,16] [runs=3] [perop_max=16] [chain=1000]
+--     [topos=fattree,leafspine,chain] [mininet=1] [mininet_budget=600]
+--     [mininet_rerun=120] [free_wait=120] [python=/usr/bin/python3]
+--     [out=bench/results/compare.md]
 local nsrun = require "nsrun"
 local core = nsrun.core
 
@@ -17,14 +23,44 @@ for k in tostring(args.sizes or "4,8,16"):gmatch("%d+") do sizes[#sizes + 1] = t
 local RUNS, PEROP_MAX, CHAIN = args.runs or 3, args.perop_max or 16, args.chain or 1000
 local out = args.out or "bench/results/compare.md"
 local PHASES = { "namespaces", "links", "addresses", "routes", "settings" }
+-- Mininet: the build's time budget (s); runs after the first only if it
+-- took less than mininet_rerun s
+local MN_BUDGET, MN_RERUN = args.mininet_budget or 600, args.mininet_rerun or 120
+local PYTHON = args.python or "/usr/bin/python3"
+-- how long to wait, after a teardown, for the kernel to free what it held
+local FREE_WAIT = args.free_wait or 120
+local LOAD0 = io.open("/proc/loadavg"):read("l"):match("^(%S+ %S+ %S+)")
 
--- the topologies: name, builder
-local topos = {}
-for _, k in ipairs(sizes) do
-  topos[#topos + 1] = { name = "fattree k=" .. k, size = k, build = function(lab) lab:fattree(k) end }
+-- Inside bench/run's private network namespace the kernel does not show the
+-- neighbour-table thresholds (net.ipv4.neigh.default.gc_thresh*: host-wide,
+-- in the initial namespace only), and lab:autoroute() could not check them
+-- (this benchmark does not ping).
+if not io.open("/proc/sys/net/ipv4/neigh/default/gc_thresh3") then
+  require("nsrun.lab").Lab.neighbours = function() end
 end
-topos[#topos + 1] = { name = "leaf-spine 4x16x16", build = function(lab) lab:leafspine { spines = 4, leaves = 16, hosts = 16 } end }
-topos[#topos + 1] = { name = ("chain of %d"):format(CHAIN), build = function(lab) lab:linear(CHAIN, { hosts = 0 }) end }
+
+-- Mininet, if installed for the python that runs it (not a pyenv shim's)
+local MININET = tostring(args.mininet or 1) ~= "0"
+  and os.execute(PYTHON .. " -c 'import mininet.net, mininet.nodelib' 2>/dev/null")
+  and os.execute("command -v mnexec >/dev/null && command -v brctl >/dev/null")
+  and true or false
+
+-- the topologies: name, builder, Mininet's arguments; topos= picks kinds
+local kinds = {}
+for w in tostring(args.topos or "fattree,leafspine,chain"):gmatch("[%w]+") do kinds[w] = true end
+local topos = {}
+for _, k in ipairs(kinds.fattree and sizes or {}) do
+  topos[#topos + 1] = { name = "fattree k=" .. k, size = k, build = function(lab) lab:fattree(k) end,
+    mininet = "fattree " .. k }
+end
+if kinds.leafspine then
+  topos[#topos + 1] = { name = "leaf-spine 4x16x16", mininet = "leafspine 4,16,16",
+    build = function(lab) lab:leafspine { spines = 4, leaves = 16, hosts = 16 } end }
+end
+if kinds.chain then
+  topos[#topos + 1] = { name = ("chain of %d"):format(CHAIN), mininet = "chain " .. CHAIN,
+    build = function(lab) lab:linear(CHAIN, { hosts = 0 }) end }
+end
 
 -- Record the operations a dry lab makes: its backend, with a log.
 local function record(build)
@@ -34,16 +70,34 @@ local function record(build)
   local function wrap(ns)
     local o = setmetatable({}, { __index = ns })
     local me = ns.nsname == "" and "-" or ns.nsname
-    function o:veth(a, peer, b) ops[#ops + 1] = { "links", "veth", me, a, peer.me, b } return true end
+    -- per-device IPv4 forwarding, which nsrun sets over netlink (with a
+    -- veth end's link-up request, or on its own), a script through /proc/sys
+    local function forwarding(ns, ifname, f)
+      if f ~= nil then
+        ops[#ops + 1] = { "settings", "sysctl", ns, ("net.ipv4.conf.%s.forwarding"):format(ifname), f and "1" or "0" }
+      end
+    end
+    function o:veth(a, peer, b, enda, endb)
+      ops[#ops + 1] = { "links", "veth", me, a, peer.me, b }
+      forwarding(me, a, enda and enda.forwarding)
+      forwarding(peer.me, b, endb and endb.forwarding)
+      return true
+    end
     function o:bridge(name) ops[#ops + 1] = { "links", "bridge", me, name } return true end
     function o:set(ifname, opts)
       if opts.master then ops[#ops + 1] = { "links", "master", me, ifname, opts.master } end
+      forwarding(me, ifname, opts.forwarding)
       return true
     end
     function o:addr(ifname, cidr) ops[#ops + 1] = { "addresses", "addr", me, ifname, cidr } return true end
     function o:route(dst, nh) ops[#ops + 1] = { "routes", "route", me, dst, nh } return true end
     function o:sysctl(key, value)
       if value then ops[#ops + 1] = { "settings", "sysctl", me, key, value } return true end
+      -- what a real new namespace starts with: IPv4's conf is copied from
+      -- the initial namespace's (as this one's), so nsrun writes the same
+      -- settings as in a real lab (net.core.devconf_inherit_init_net = 0)
+      local f = key:match("^net%.ipv4%.") and io.open("/proc/sys/" .. key:gsub("%.", "/"))
+      if f then local v = f:read("l"); f:close(); return v end
       return ns:sysctl(key)
     end
     o.me = me
@@ -176,6 +230,82 @@ local function median(t)
   return t[(#t + 1) // 2], t[1], t[#t]
 end
 
+-- /proc/meminfo, KiB
+local function meminfo()
+  local m = {}
+  for line in io.lines("/proc/meminfo") do
+    local k, v = line:match("^([%w_()]+):%s+(%d+)")
+    if k then m[k] = tonumber(v) end
+  end
+  return m
+end
+
+-- The kernel's share of memory: the counters that grow with namespaces,
+-- links and processes (the same in bench/mininet_build.py).  Page cache and
+-- reclaimable slab are left out: they move with whatever else runs.
+local KERNEL = { "SUnreclaim", "Percpu", "KernelStack", "PageTables", "VmallocUsed" }
+local function kernel_kib()
+  local m, n = meminfo(), 0
+  for _, k in ipairs(KERNEL) do n = n + (m[k] or 0) end
+  return n
+end
+
+-- nsrun's own peak RSS during a build: reset the high-water mark
+-- (clear_refs 5), read VmHWM after
+local function status(key)
+  for line in io.lines("/proc/self/status") do
+    local v = line:match("^" .. key .. ":%s+(%d+)")
+    if v then return tonumber(v) end
+  end
+end
+local function reset_peak()
+  local f = io.open("/proc/self/clear_refs", "w")
+  if f then f:write("5"); f:close() end
+end
+
+-- After a teardown: wait until the kernel's share is back within a tenth
+-- of what the build took (namespaces are freed after they are deleted);
+-- seconds waited.  The next run starts on a quiet kernel.
+local function wait_freed(base, took)
+  local t0 = core.now()
+  while kernel_kib() - base > math.max(took * 0.1, 2048) and core.now() - t0 < FREE_WAIT do
+    os.execute("sleep 0.2")
+  end
+  return core.now() - t0
+end
+
+-- Before a run: wait (at most 30 s) until the kernel's share holds still,
+-- within 1 MiB over a second -- namespaces deleted before, by this
+-- benchmark or anything else on the machine, are freed in the background
+-- and would count against this run's memory (and slow it: rtnl_lock).
+local function settle()
+  local t0, last = core.now(), kernel_kib()
+  while core.now() - t0 < 30 do
+    os.execute("sleep 1")
+    local now = kernel_kib()
+    if math.abs(now - last) < 1024 then return end
+    last = now
+  end
+end
+
+-- one Mininet run: the JSON line of bench/mininet_build.py, as a table
+local function mininet_run(topo)
+  local cmd = ("%s bench/mininet_build.py %s --budget %s"):format(PYTHON, topo.mininet, MN_BUDGET)
+  local p = assert(io.popen(cmd))
+  local text = p:read("a")
+  p:close()
+  local line = text:match("\n(%b{})%s*$") or text:match("^(%b{})%s*$")
+  if not line then
+    io.stderr:write(("%s / mininet: no result:\n%s\n"):format(topo.name, text))
+    return nil
+  end
+  local r = {}
+  for k, v in line:gmatch('"([%w_]+)": ([^,{}]+)') do
+    r[k] = v == "true" or (v ~= "false" and (tonumber(v) or v:match('^"(.*)"$')))
+  end
+  return r
+end
+
 local results = {}
 for _, topo in ipairs(topos) do
   local ops = record(topo.build)
@@ -183,19 +313,33 @@ for _, topo in ipairs(topos) do
   local res = { topo = topo.name, ops = #ops, methods = {} }
   local methods = { "nsrun", "batch" }
   if not topo.size or topo.size <= PEROP_MAX then methods[#methods + 1] = "perop" end
+  if MININET then methods[#methods + 1] = "mininet" end
   for _, m in ipairs(methods) do
     local runs = m == "perop" and 1 or RUNS
     local samples = {}
-    for r = 1, runs do
+    local r = 0
+    while r < runs do
+      r = r + 1
       collectgarbage()
+      settle()
       local s = { phase = {} }
       local u0, s0, _, cu0, cs0 = core.rusage()
-      local avail0
-      for line in io.lines("/proc/meminfo") do
-        local v = line:match("^MemAvailable:%s+(%d+)"); if v then avail0 = tonumber(v) end
-      end
-      if m == "nsrun" then
+      local k0 = kernel_kib()
+      if m == "mininet" then
+        local j = mininet_run(topo)
+        if not j then break end
+        s.build, s.teardown, s.finished = j.build_s, j.teardown_s or 0, j.finished
+        s.phase = { nodes = j.nodes_s, links = j.links_s, addresses = j.addresses_s, start = j.start_s }
+        s.kernel, s.rss, s.shells_pss, s.shells = j.kernel_kib, j.peak_rss_kib, j.shells_pss_kib, j.shells
+        s.user, s.sys = j.user_s, j.sys_s
+        s.built = j.finished and "" or ("%d of %d hosts, %d of %d switches, %d of %d links")
+          :format(j.built_hosts or 0, j.hosts, j.built_switches or 0, j.switches, j.built_links or 0, j.links)
+        -- one run only if it did not finish, or was slow
+        if not s.finished or s.build > MN_RERUN then runs = r end
+      elseif m == "nsrun" then
         local lab = nsrun.lab("bench-cmp")
+        reset_peak()
+        s.rss0 = status("VmRSS")
         local t0 = core.now()
         topo.build(lab)
         s.phase.namespaces_links_settings = core.now() - t0
@@ -204,6 +348,8 @@ for _, topo in ipairs(topos) do
         s.phase.addresses = lab.times.addresses
         s.phase.routes = lab.times.routes
         s.build = core.now() - t0
+        s.kernel = kernel_kib() - k0
+        s.rss = status("VmHWM")
         local td = core.now()
         assert(lab:destroy())
         s.teardown = core.now() - td
@@ -216,43 +362,75 @@ for _, topo in ipairs(topos) do
           s.phase[p] = t
           s.build = s.build + t
         end
+        s.kernel = kernel_kib() - k0
         local td = core.now()
         os.execute(teardown_script(ops, dir))
         s.teardown = core.now() - td
       end
-      local u1, s1, rss, cu1, cs1 = core.rusage()
-      s.user = (u1 - u0) + (cu1 - cu0)
-      s.sys = (s1 - s0) + (cs1 - cs0)
-      s.rss = rss
+      if m ~= "mininet" then   -- Mininet's are its own process's and its children's
+        local u1, s1, _, cu1, cs1 = core.rusage()
+        s.user = (u1 - u0) + (cu1 - cu0)
+        s.sys = (s1 - s0) + (cs1 - cs0)
+      end
+      -- let the kernel free the namespaces before the next run, and time it
+      s.freed = wait_freed(k0, math.max(s.kernel or 0, 0))
       samples[r] = s
-      -- let the kernel free the namespaces before the next run
-      os.execute("sleep 2")
-      io.stderr:write(("%s / %s run %d: build %.2f s\n"):format(topo.name, m, r, s.build))
+      io.stderr:write(("%s / %s run %d: build %.2f s%s, kernel freed in %.1f s\n"):format(topo.name, m, r,
+        s.build, s.finished == false and " (did not finish)" or "", s.freed))
     end
-    local builds, users, syss = {}, {}, {}
-    for i, s in ipairs(samples) do builds[i], users[i], syss[i] = s.build, s.user, s.sys end
-    local med, lo, hi = median(builds)
-    res.methods[m] = { build = med, lo = lo, hi = hi, user = median(users), sys = median(syss),
-      phase = samples[1].phase, teardown = samples[1].teardown, runs = runs }
+    if #samples > 0 then
+      local builds, users, syss, kernels, rsss = {}, {}, {}, {}, {}
+      local finished = true
+      for i, s in ipairs(samples) do
+        builds[i], users[i], syss[i], kernels[i], rsss[i] = s.build, s.user, s.sys, s.kernel, s.rss or 0
+        finished = finished and s.finished ~= false
+      end
+      local med, lo, hi = median(builds)
+      local first = samples[1]
+      res.methods[m] = { build = med, lo = lo, hi = hi, user = median(users), sys = median(syss),
+        kernel = median(kernels), rss = median(rsss), rss0 = first.rss0, shells_pss = first.shells_pss, shells = first.shells,
+        phase = first.phase, teardown = first.teardown, freed = first.freed, runs = #samples,
+        finished = finished, built = samples[#samples].built }
+    end
   end
   os.execute("rm -rf " .. dir)
   results[#results + 1] = res
 end
 
 local f = assert(io.open(out, "w"))
-f:write(("# Build time: nsrun against `ip -batch` and one `ip` per operation\n\nMeasured %s, kernel %s, %s CPUs, in one run.\n\n")
-  :format(os.date("!%Y-%m-%d %H:%M UTC"), io.popen("uname -r"):read("l"), io.popen("nproc"):read("l")))
-f:write("| topology | operations | method | build s (median, min–max) | ratio to ip -batch | user CPU s | system CPU s | user share | teardown s |\n")
-f:write("|---|---|---|---|---|---|---|---|---|\n")
-local names = { nsrun = "nsrun", batch = "ip -batch", perop = "one ip per operation" }
+local function sh(cmd) local p = io.popen(cmd); local v = p:read("l"); p:close(); return v or "?" end
+f:write(("# Build time: nsrun against `ip -batch`, one `ip` per operation and Mininet\n\n"
+  .. "Measured %s, kernel %s, %s CPUs, load average %s at the start, in one run, in private network and "
+  .. "mount namespaces (`bench/run`). %s\n\n")
+  :format(os.date("!%Y-%m-%d %H:%M UTC"), sh("uname -r"), sh("nproc"), LOAD0,
+    MININET and ("Mininet %s, each build within a budget of %d s."):format(
+      sh("dpkg-query -W -f='${Version}' mininet 2>/dev/null"), MN_BUDGET)
+      or "Mininet is not installed: not measured."))
+f:write("| topology | operations | method | build s (median, min–max) | ratio to ip -batch | user CPU s | system CPU s | user share | kernel MiB | peak RSS MiB | teardown s | kernel frees s |\n")
+f:write("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+local names = { nsrun = "nsrun", batch = "ip -batch", perop = "one ip per operation", mininet = "Mininet" }
+local ORDER = { "nsrun", "batch", "perop", "mininet" }
 for _, r in ipairs(results) do
   local base = r.methods.batch.build
-  for _, m in ipairs { "nsrun", "batch", "perop" } do
+  for _, m in ipairs(ORDER) do
     local x = r.methods[m]
     if x then
-      f:write(("| %s | %d | %s | %.2f (%.2f–%.2f, %d run%s) | %.2f | %.2f | %.2f | %.0f %% | %.2f |\n")
-        :format(r.topo, r.ops, names[m], x.build, x.lo, x.hi, x.runs, x.runs > 1 and "s" or "",
-          x.build / base, x.user, x.sys, 100 * x.user / math.max(x.user + x.sys, 1e-9), x.teardown))
+      local build, ratio
+      if x.finished then
+        build = ("%.2f (%.2f–%.2f, %d run%s)"):format(x.build, x.lo, x.hi, x.runs, x.runs > 1 and "s" or "")
+        ratio = ("%.2f"):format(x.build / base)
+      else
+        build = ("did not finish within %g min (stopped after %.0f s: %s)"):format(MN_BUDGET / 60, x.build, x.built)
+        ratio = ("> %.1f"):format(x.build / base)
+      end
+      local rss = "—"
+      if m == "nsrun" then rss = ("%.0f (%.0f)"):format(x.rss / 1024, x.rss0 / 1024) end
+      if m == "mininet" then
+        rss = ("%.0f + %.0f (%d shells)"):format(x.rss / 1024, (x.shells_pss or 0) / 1024, x.shells or 0)
+      end
+      f:write(("| %s | %d | %s | %s | %s | %.2f | %.2f | %.0f %% | %.0f | %s | %.2f | %.1f |\n")
+        :format(r.topo, r.ops, names[m], build, ratio, x.user, x.sys,
+          100 * x.user / math.max(x.user + x.sys, 1e-9), x.kernel / 1024, rss, x.teardown, x.freed))
     end
   end
 end
@@ -268,27 +446,61 @@ for _, r in ipairs(results) do
   local x = r.methods.nsrun
   f:write(("| %s | nsrun | %.2f (namespaces, links and settings together) | | %.2f | %.2f (incl. computing them) | |\n")
     :format(r.topo, x.phase.namespaces_links_settings, x.phase.addresses, x.phase.routes))
+  x = r.methods.mininet
+  if x then
+    f:write(("| %s | Mininet%s | %.2f (hosts and switches: a shell each) | %.2f (veth pairs) + %.2f (`net.start()`: bridges and their ports) | %.2f (`configHosts`) | — (bridged) | — |\n")
+      :format(r.topo, x.finished and "" or " (stopped)", x.phase.nodes or 0, x.phase.links or 0,
+        x.phase.start or 0, x.phase.addresses or 0))
+  end
 end
-f:write([[
+f:write(([[
 
 The operations of the `ip` methods are recorded from nsrun's own (a dry lab of the same
-topology), so all three make the same namespaces, veth pairs, bridges, addresses, routes and
-forwarding settings. CPU is the process's and its children's (`getrusage`). nsrun's time
-includes computing the addresses and routes; the scripts only replay them.
-]])
+topology), so those three make the same namespaces, veth pairs, bridges, addresses, routes
+and forwarding settings. nsrun's time includes computing the addresses and routes; the
+scripts only replay them.
+
+Mininet (`bench/mininet_build.py`, its Python API) builds the same nodes and links with
+`LinuxBridge` switches, no controller, STP on where the topology has loops (fat-trees,
+leaf-spine): nsrun's routers are its switches, Linux bridges in the root namespace (of the
+benchmark's private one), and only its hosts get a namespace, each with a bash shell
+(switches too), the addresses Mininet assigns and no routes. It is a bridged (L2) network
+where the others are routed (L3). Its build is `Mininet(topo)` and `net.start()`, its
+teardown `net.stop()`. A build that outlasts the budget (`mininet_budget`, %d s) is stopped
+and torn down, and reported as not finished; after a run longer than %d s it is not repeated.
+
+Columns: *build s* is the median of the runs, with the fastest and slowest; *ratio* is the
+median against `ip -batch`'s. *user/system CPU* are the process's and its children's
+(`getrusage`), build and teardown together (Mininet's: its Python process and its shells
+and commands). *kernel MiB* is what the kernel's counters grew by during the build
+(SUnreclaim + Percpu + KernelStack + PageTables + VmallocUsed in `/proc/meminfo`), median
+of the runs; they are machine-wide, so other work on the machine adds noise: a run starts
+only once they hold still, and a negative value means something else freed more meanwhile.
+*peak RSS MiB*: nsrun's own high-water mark during the build (reset before it with
+`/proc/self/clear_refs`), with in parentheses what the process held before it (this
+script and its recorded operations); Mininet's Python process's peak, plus the
+proportional set size of its shells at the end of the build; the `ip` processes' is not
+shown. *teardown s* is the first run's (`lab:destroy()`, one `ip -batch` of deletions,
+`net.stop()`); *kernel frees s* is how long after it (for Mininet, after its process
+exits) the kernel's counters took to come back within a tenth of the build's growth
+(namespaces are freed after they are deleted; at most `free_wait`, %d s); the next run
+starts after that.
+]]):format(MN_BUDGET, MN_RERUN, FREE_WAIT))
 f:close()
 print("wrote " .. out)
 
 -- build time against size (fat-trees), for bench/plot.gp
 local dat = assert(io.open(out:gsub("%.md$", ".dat"), "w"))
-dat:write("# namespaces nsrun ip-batch ip-per-operation (seconds; -1: not run)\n")
+dat:write("# namespaces(nsrun's) nsrun ip-batch ip-per-operation mininet mininet-stopped-at (seconds; -1: not run / finished)\n")
 for _, r in ipairs(results) do
   local k = r.topo:match("^fattree k=(%d+)$")
   if k then
     k = tonumber(k)
     local m = r.methods
-    dat:write(("%d %.3f %.3f %.3f\n"):format(5 * k * k // 4 + k * k * k // 4, m.nsrun.build,
-      m.batch.build, m.perop and m.perop.build or -1))
+    local mn = m.mininet
+    dat:write(("%d %.3f %.3f %.3f %.3f %.3f\n"):format(5 * k * k // 4 + k * k * k // 4, m.nsrun.build,
+      m.batch.build, m.perop and m.perop.build or -1,
+      mn and mn.finished and mn.build or -1, mn and not mn.finished and mn.build or -1))
   end
 end
 dat:close()

@@ -503,7 +503,11 @@ function Lab:neighbours()
   local raised = {}
   for _, fam in ipairs { "ipv4", "ipv6" } do
     local base = "net." .. fam .. ".neigh.default.gc_thresh"
-    local t3 = tonumber(self.root.ns:sysctl(base .. "3")) or 0
+    -- only the initial namespace has them: run elsewhere (unshare -n),
+    -- nsrun cannot see or raise them
+    local t3 = self.root.ns:sysctl(base .. "3")
+    if not t3 then return end
+    t3 = tonumber(t3) or 0
     if t3 < need then
       local want = { need // 4, need // 2, need }
       local old = {}
