@@ -210,12 +210,14 @@ static int m_bridge(lua_State *L)
 
 static const char *optfield(lua_State *L, int t, const char *k)
 {
+	/* a string, not a number lua_tostring would convert: the table must
+	 * hold what s points to once it is popped */
+	int type = lua_getfield(L, t, k);
 	const char *s;
 
-	lua_getfield(L, t, k);
-	s = lua_isnil(L, -1) ? NULL : lua_tostring(L, -1);
-	if (!s && !lua_isnil(L, -1))
+	if (type != LUA_TNIL && type != LUA_TSTRING)
 		luaL_error(L, "field '%s' must be a string", k);
+	s = lua_tostring(L, -1);
 	lua_pop(L, 1);	/* the table still holds the string */
 	return s;
 }
@@ -303,36 +305,100 @@ static int m_addr(lua_State *L)
 						  : nsr_addr_add(ns, ifname, cidr, &e), &e);
 }
 
-/* ns:route(dst, { {via=, dev=, weight=}, ... }, { metric=, replace= }) */
-static int m_route(lua_State *L)
+/* The next hops in the array at t ({ {via=, dev=, weight=}, ... }) into nh,
+ * which has room for max; return how many.  arg names the argument. */
+static int nexthops(lua_State *L, int t, nsr_nexthop *nh, int max, int arg)
 {
-	nsr_ns *ns = nsrun_checkns(L, 1);
-	nsr_route r = { .dst = luaL_checkstring(L, 2) };
-	nsr_nexthop *nh;
-	nsr_error e = { 0 };
 	int n;
 
-	luaL_checktype(L, 3, LUA_TTABLE);
-	n = (int)luaL_len(L, 3);
-	luaL_argcheck(L, n >= 1 && n <= 256, 3, "1..256 next hops");
-	nh = lua_newuserdatauv(L, n * sizeof *nh, 0);	/* freed by the GC */
+	t = lua_absindex(L, t);
+	if (!lua_istable(L, t))
+		luaL_argerror(L, arg, "next hops must be a table");
+	n = (int)luaL_len(L, t);
+	luaL_argcheck(L, n >= 1 && n <= max, arg, "1..256 next hops");
 	for (int i = 0; i < n; i++) {
-		lua_geti(L, 3, i + 1);
-		luaL_argcheck(L, lua_istable(L, -1), 3, "next hops are tables");
+		lua_geti(L, t, i + 1);
+		luaL_argcheck(L, lua_istable(L, -1), arg, "next hops are tables");
 		nh[i].via = optfield(L, -1, "via");
 		nh[i].dev = optfield(L, -1, "dev");
 		nh[i].weight = (int)intfield(L, -1, "weight", 0);
 		lua_pop(L, 1);
 	}
+	return n;
+}
+
+/* metric= and replace= of the table at t */
+static void route_opts(lua_State *L, int t, nsr_route *r)
+{
+	r->metric = (int)intfield(L, t, "metric", 0);
+	lua_getfield(L, t, "replace");
+	r->replace = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+}
+
+/* ns:route(dst, { {via=, dev=, weight=}, ... }, { metric=, replace= }) */
+static int m_route(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_route r = { .dst = luaL_checkstring(L, 2) };
+	nsr_nexthop *nh = lua_newuserdatauv(L, 256 * sizeof *nh, 0);	/* freed by the GC */
+	nsr_error e = { 0 };
+
+	r.nnh = nexthops(L, 3, nh, 256, 3);
 	r.nh = nh;
-	r.nnh = n;
-	if (lua_istable(L, 4)) {
-		r.metric = (int)intfield(L, 4, "metric", 0);
-		lua_getfield(L, 4, "replace");
-		r.replace = lua_toboolean(L, -1);
-		lua_pop(L, 1);
-	}
+	if (lua_istable(L, 4))
+		route_opts(L, 4, &r);
 	return nsrun_result(L, nsr_route_add(ns, &r, &e), &e);
+}
+
+/* ns:route_batch({ { dst =, nexthops = {...}, metric =, replace = }, ... })
+ * -> true | nil, message: the routes in windows of requests (many routes,
+ * few syscalls).  An error names its route; the routes before it are in. */
+static int m_route_batch(lua_State *L)
+{
+	enum { ROUTES = 64, HOPS = 1024 };
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_route r[ROUTES];		/* nothing to free if a Lua error */
+	nsr_nexthop pool[HOPS];		/* cuts the call short */
+	lua_Integer n;
+	nsr_error e = { 0 };
+	int k = 0, used = 0, err;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	n = luaL_len(L, 2);
+	for (lua_Integer i = 1; i <= n + 1; i++) {
+		int room = 0;
+
+		if (i <= n) {
+			lua_geti(L, 2, i);
+			luaL_argexpected(L, lua_istable(L, -1), 2, "table of routes");
+			lua_getfield(L, -1, "nexthops");
+			room = lua_istable(L, -1) ? (int)luaL_len(L, -1) : 0;
+			lua_pop(L, 1);
+		}
+		/* the routes parsed so far go when these would not fit */
+		if (k > 0 && (i > n || k == ROUTES || used + room > HOPS)) {
+			if ((err = nsr_routes_add(ns, r, k, &e)) < 0)
+				return nsrun_result(L, err, &e);
+			k = used = 0;
+		}
+		if (i > n)
+			break;
+		if (lua_getfield(L, -1, "dst") != LUA_TSTRING)
+			luaL_error(L, "route %I: dst must be a string", i);
+		r[k].dst = lua_tostring(L, -1);
+		lua_pop(L, 1);
+		lua_getfield(L, -1, "nexthops");
+		r[k].nnh = nexthops(L, -1, pool + used, 256, 2);	/* room <= HOPS - used */
+		lua_pop(L, 1);
+		r[k].nh = pool + used;
+		route_opts(L, -1, &r[k]);
+		lua_pop(L, 1);	/* the list still holds the route and its strings */
+		used += r[k].nnh;
+		k++;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
 }
 
 static double numfield(lua_State *L, int t, const char *k)
@@ -607,6 +673,7 @@ static const luaL_Reg ns_methods[] = {
 	{ "ifindex", m_ifindex },
 	{ "addr", m_addr },
 	{ "route", m_route },
+	{ "route_batch", m_route_batch },
 	{ "route_del", m_route_del },
 	{ "route_get", m_route_get },
 	{ "impair", m_impair },

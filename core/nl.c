@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <string.h>
+#include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <netlink/errno.h>
@@ -102,4 +104,123 @@ int nsr_nl_talk(nsr_ns *ns, struct nl_msg *msg)
 				return 0;
 		}
 	}
+}
+
+int nsr_nl_fits(const nsr_nl_batch *b, size_t size)
+{
+	return b->n < NSR_NL_WINDOW && size <= sizeof b->buf - b->len;
+}
+
+/* The callers size each request with nsr_nl_fits first: the appends below
+ * stay inside buf. */
+void *nsr_nl_msg(nsr_nl_batch *b, int type, int flags, const void *fixed, size_t size)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + b->len);
+
+	memset(h, 0, NLMSG_SPACE(size));
+	h->nlmsg_len = NLMSG_LENGTH(size);
+	h->nlmsg_type = (unsigned short)type;
+	h->nlmsg_flags = (unsigned short)(NLM_F_REQUEST | flags);
+	memcpy(NLMSG_DATA(h), fixed, size);
+	b->cur = b->len;
+	b->n++;
+	b->len += NLMSG_ALIGN(h->nlmsg_len);
+	return NLMSG_DATA(h);
+}
+
+void *nsr_nl_put(nsr_nl_batch *b, size_t size)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + b->cur);
+	void *p = b->buf + b->len;
+
+	memset(p, 0, NLMSG_ALIGN(size));
+	h->nlmsg_len += (uint32_t)NLMSG_ALIGN(size);
+	b->len += NLMSG_ALIGN(size);
+	return p;
+}
+
+struct rtattr *nsr_nl_attr(nsr_nl_batch *b, int type, const void *data, size_t size)
+{
+	struct rtattr *a = nsr_nl_put(b, RTA_LENGTH(size));
+
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(size);
+	if (size)
+		memcpy(RTA_DATA(a), data, size);
+	return a;
+}
+
+unsigned short nsr_nl_since(const nsr_nl_batch *b, const void *p)
+{
+	return (unsigned short)(b->buf + b->len - (const char *)p);
+}
+
+int nsr_nl_send(nsr_ns *ns, nsr_nl_batch *b, int *failed)
+{
+	union {
+		struct nlmsghdr h;
+		char bytes[16384];
+	} buf;
+	int fd = nl_socket_get_fd(ns->sk), n = b->n, err = 0, first = -1, flags = 0;
+	struct nlmsghdr *h = (struct nlmsghdr *)b->buf;
+	uint32_t seq0 = 0;
+
+	*failed = -1;
+	if (n == 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		h->nlmsg_seq = nl_socket_use_seq(ns->sk);
+		if (i == 0)
+			seq0 = h->nlmsg_seq;
+		if (i == n - 1)
+			h->nlmsg_flags |= NLM_F_ACK;
+		h = (struct nlmsghdr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+	}
+	b->n = 0;
+	ns->nlerr = 0;
+	while (send(fd, b->buf, b->len, 0) < 0)
+		if (errno != EINTR) {
+			b->len = 0;
+			return -errno;
+		}
+	b->len = 0;
+	/* Every reply is queued when send returns.  Should the buffer have
+	 * overflowed (ENOBUFS: some replies dropped), read what is left
+	 * without waiting for an ACK that may be lost. */
+	for (;;) {
+		ssize_t got = recv(fd, buf.bytes, sizeof buf.bytes, flags);
+		int left = (int)got;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS && !flags) {
+				flags = MSG_DONTWAIT;
+				continue;
+			}
+			if (errno == EAGAIN && flags)
+				break;
+			return -errno;
+		}
+		for (h = &buf.h; NLMSG_OK(h, (unsigned)left); h = NLMSG_NEXT(h, left)) {
+			uint32_t i = h->nlmsg_seq - seq0;
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (i >= (uint32_t)n || h->nlmsg_type != NLMSG_ERROR)
+				continue;	/* not this window's */
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e))
+				e = NULL;
+			if ((!e || e->error) && (first < 0 || (int)i < first)) {
+				first = (int)i;
+				err = e ? e->error : -EIO;
+			}
+			if ((int)i == n - 1 && !flags)
+				goto done;
+		}
+	}
+	*failed = -1;	/* replies lost: which requests failed is unknown */
+	return ns->nlerr = -ENOBUFS;
+done:
+	*failed = first;
+	return ns->nlerr = err;
 }

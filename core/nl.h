@@ -1,5 +1,6 @@
 /*
- * nl.h -- one request, one ACK, and the kernel's real errno.
+ * nl.h -- one request, one ACK, and the kernel's real errno; or a window of
+ * requests sent together.
  *
  * libnl folds many errnos into NLE_FAILURE; an error callback on each socket
  * keeps nlmsgerr->error so that messages say "File exists", not
@@ -17,5 +18,50 @@ int nsr_nl_open(struct nsr_ns *ns);
 /* Send msg on ns's socket, wait for its ACK; consume msg.
  * Return 0 or the kernel's negative errno. */
 int nsr_nl_talk(struct nsr_ns *ns, struct nl_msg *msg);
+
+/*
+ * A window of requests for one socket, built by hand in one buffer (the
+ * shape of iproute2's addattr_l) and sent with one sendmsg.  Only the last
+ * request asks for an ACK: the kernel handles a sendmsg's requests in
+ * order, before sendmsg returns, and answers the others only when they
+ * fail.  A window then costs two syscalls, not two per request, and every
+ * error is matched to its request by sequence number.  At most
+ * NSR_NL_WINDOW requests: their error replies fit the socket's buffer.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#define NSR_NL_WINDOW 64
+
+typedef struct nsr_nl_batch {
+	size_t len;		/* bytes used in buf */
+	size_t cur;		/* where the request being built starts */
+	int n;			/* requests in buf */
+	char buf[32768];
+} nsr_nl_batch;
+
+/* Room for a request of size bytes (headers and attributes, aligned)? */
+int nsr_nl_fits(const nsr_nl_batch *b, size_t size);
+
+/* Start a request: the netlink header (NLM_F_REQUEST | flags) and its
+ * fixed part (a struct rtmsg, ...); return that fixed part, in buf. */
+void *nsr_nl_msg(nsr_nl_batch *b, int type, int flags, const void *fixed, size_t size);
+
+/* Append an attribute to the current request; return it.  Nest by
+ * appending an empty one and calling nsr_nl_end on it after its members. */
+struct rtattr *nsr_nl_attr(nsr_nl_batch *b, int type, const void *data, size_t size);
+
+/* Append size zeroed bytes to the current request (an rtnexthop). */
+void *nsr_nl_put(nsr_nl_batch *b, size_t size);
+
+/* The bytes from p, in the current request, to its end: the length of a
+ * nested attribute or an rtnexthop started at p, once its members are in. */
+unsigned short nsr_nl_since(const nsr_nl_batch *b, const void *p);
+
+/* Send the window and read its replies; empty it.  Return 0, or the
+ * kernel's negative errno for the first request that failed and its
+ * position in the window in *failed (-1 when no request is to blame:
+ * the send failed, or replies were lost). */
+int nsr_nl_send(struct nsr_ns *ns, nsr_nl_batch *b, int *failed);
 
 #endif

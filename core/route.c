@@ -36,35 +36,24 @@ static int route_family(const nsr_route *r)
 	return AF_INET;
 }
 
-/* One next hop's attributes: RTA_GATEWAY (and its family's size). */
-static int put_gateway(struct nl_msg *msg, const nsr_nexthop *h, int family,
-		       nsr_ns *ns, const char *dst, nsr_error *e)
+/* The most bytes r's request can take in a window. */
+static size_t route_size(const nsr_route *r)
 {
-	nsr_prefix gw;
-	const char *why;
-
-	if (!h->via)
-		return 0;
-	if (nsr_prefix_parse(h->via, family, &gw, &why) < 0 || gw.has_len)
-		return nsr_failmsg(e, -EINVAL, "route %s in %s: gateway \"%s\": %s", dst,
-				   nsr_ns_label(ns), h->via, gw.has_len ? "has a prefix length" : why);
-	if (nla_put(msg, RTA_GATEWAY, family == AF_INET ? 4 : 16, gw.addr) < 0)
-		return nsr_fail(e, -ENOMEM, "route %s", dst);
-	return 0;
+	return NLMSG_SPACE(sizeof(struct rtmsg)) + 3 * RTA_SPACE(16) + RTA_SPACE(4) +
+	       (size_t)r->nnh * (RTNH_ALIGN(sizeof(struct rtnexthop)) + RTA_SPACE(16));
 }
 
-/* RTM_NEWROUTE built by hand (rtmsg, RTA_DST, RTA_PRIORITY, then RTA_GATEWAY
- * and RTA_OIF, or RTA_MULTIPATH of rtnexthops): the same message libnl's
- * route objects make, without their allocations -- routes are most of a
- * fabric's requests. */
-int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e)
+/* Check r, then append its RTM_NEWROUTE to the window: the rtmsg, RTA_DST,
+ * RTA_PRIORITY, then RTA_GATEWAY and RTA_OIF, or RTA_MULTIPATH of
+ * rtnexthops -- the message ip and libnl's route objects make. */
+static int route_put(nsr_nl_batch *b, nsr_ns *ns, const nsr_route *r, nsr_error *e)
 {
 	struct rtmsg rtm = { .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_STATIC,
 			     .rtm_type = RTN_UNICAST, .rtm_scope = RT_SCOPE_LINK };
-	int family = route_family(r), err, index[256];
-	struct nl_msg *msg;
+	int family = route_family(r), index[256], bytes;
+	nsr_prefix p, gw[256];
+	struct rtattr *mp;
 	const char *why;
-	nsr_prefix p;
 	char net[64];
 
 	if (nsr_prefix_parse(r->dst, r->dst[0] == 'd' ? family : 0, &p, &why) < 0)
@@ -89,55 +78,86 @@ int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e)
 		if (h->weight < 0 || h->weight > 256)
 			return nsr_failmsg(e, -EINVAL, "route %s in %s: weight %d is not 1..256",
 					   r->dst, nsr_ns_label(ns), h->weight);
-		if (h->via)
+		if (h->via) {
 			rtm.rtm_scope = RT_SCOPE_UNIVERSE;	/* as ip and libnl choose */
+			if (nsr_prefix_parse(h->via, p.family, &gw[i], &why) < 0 || gw[i].has_len)
+				return nsr_failmsg(e, -EINVAL, "route %s in %s: gateway \"%s\": %s",
+						   r->dst, nsr_ns_label(ns), h->via,
+						   gw[i].has_len ? "has a prefix length" : why);
+		}
 		index[i] = 0;
 		if (h->dev && (index[i] = nsr_ifindex(ns, h->dev, e)) < 0)
 			return index[i];
 	}
 	rtm.rtm_family = (unsigned char)p.family;
 	rtm.rtm_dst_len = (unsigned char)p.len;
-	if (!(msg = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE |
-				       (r->replace ? NLM_F_REPLACE : NLM_F_EXCL))))
-		return nsr_fail(e, -ENOMEM, "route %s", r->dst);
-	if (nlmsg_append(msg, &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 ||
-	    (p.len > 0 && nla_put(msg, RTA_DST, p.family == AF_INET ? 4 : 16, p.addr) < 0) ||
-	    (r->metric > 0 && nla_put_u32(msg, RTA_PRIORITY, (uint32_t)r->metric) < 0))
-		goto nomem;
+	bytes = p.family == AF_INET ? 4 : 16;
+	nsr_nl_msg(b, RTM_NEWROUTE, NLM_F_CREATE | (r->replace ? NLM_F_REPLACE : NLM_F_EXCL),
+		   &rtm, sizeof rtm);
+	if (p.len > 0)
+		nsr_nl_attr(b, RTA_DST, p.addr, bytes);
+	if (r->metric > 0)
+		nsr_nl_attr(b, RTA_PRIORITY, &(uint32_t){ (uint32_t)r->metric }, 4);
 	if (r->nnh == 1) {
-		if ((err = put_gateway(msg, &r->nh[0], p.family, ns, r->dst, e)) < 0) {
-			nlmsg_free(msg);
-			return err;
-		}
-		if (index[0] && nla_put_u32(msg, RTA_OIF, (uint32_t)index[0]) < 0)
-			goto nomem;
-	} else {
-		struct nlattr *mp = nla_nest_start(msg, RTA_MULTIPATH);
-
-		if (!mp)
-			goto nomem;
-		for (int i = 0; i < r->nnh; i++) {
-			struct rtnexthop *nh = nlmsg_reserve(msg, sizeof *nh, NLMSG_ALIGNTO);
-
-			if (!nh)
-				goto nomem;
-			nh->rtnh_flags = 0;
-			nh->rtnh_hops = (unsigned char)(r->nh[i].weight > 0 ? r->nh[i].weight - 1 : 0);
-			nh->rtnh_ifindex = index[i];
-			if ((err = put_gateway(msg, &r->nh[i], p.family, ns, r->dst, e)) < 0) {
-				nlmsg_free(msg);
-				return err;
-			}
-			nh->rtnh_len = (unsigned short)((char *)nlmsg_tail(nlmsg_hdr(msg)) - (char *)nh);
-		}
-		nla_nest_end(msg, mp);
+		if (r->nh[0].via)
+			nsr_nl_attr(b, RTA_GATEWAY, gw[0].addr, bytes);
+		if (index[0])
+			nsr_nl_attr(b, RTA_OIF, &index[0], 4);
+		return 0;
 	}
-	if ((err = nsr_nl_talk(ns, msg)) < 0)
-		return nsr_fail(e, err, "route %s in %s", r->dst, nsr_ns_label(ns));
+	mp = nsr_nl_attr(b, RTA_MULTIPATH, NULL, 0);
+	for (int i = 0; i < r->nnh; i++) {
+		struct rtnexthop *nh = nsr_nl_put(b, sizeof *nh);
+
+		nh->rtnh_hops = (unsigned char)(r->nh[i].weight > 0 ? r->nh[i].weight - 1 : 0);
+		nh->rtnh_ifindex = index[i];
+		if (r->nh[i].via)
+			nsr_nl_attr(b, RTA_GATEWAY, gw[i].addr, bytes);
+		nh->rtnh_len = nsr_nl_since(b, nh);
+	}
+	mp->rta_len = nsr_nl_since(b, mp);
 	return 0;
-nomem:
-	nlmsg_free(msg);
-	return nsr_fail(e, -ENOMEM, "route %s", r->dst);
+}
+
+/* Send the window, which holds r[0..]: a kernel error names its route. */
+static int route_send(nsr_nl_batch *b, nsr_ns *ns, const nsr_route *r, nsr_error *e)
+{
+	int failed, err = nsr_nl_send(ns, b, &failed);
+
+	if (err < 0 && failed >= 0)
+		return nsr_fail(e, err, "route %s in %s", r[failed].dst, nsr_ns_label(ns));
+	if (err < 0)
+		return nsr_fail(e, err, "routes in %s", nsr_ns_label(ns));
+	return 0;
+}
+
+int nsr_routes_add(nsr_ns *ns, const nsr_route *r, int n, nsr_error *e)
+{
+	nsr_nl_batch b;
+	int first = 0, err;
+
+	b.len = 0;
+	b.n = 0;
+	for (int i = 0; i < n; i++) {
+		if (!nsr_nl_fits(&b, route_size(&r[i]))) {
+			if ((err = route_send(&b, ns, r + first, e)) < 0)
+				return err;
+			first = i;
+		}
+		if ((err = route_put(&b, ns, &r[i], e)) < 0) {
+			/* the routes before it go in, as if added one by one;
+			 * should one of them fail, that is the first error */
+			int sent = route_send(&b, ns, r + first, e);
+
+			return sent < 0 ? sent : err;
+		}
+	}
+	return route_send(&b, ns, r + first, e);
+}
+
+int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e)
+{
+	return nsr_routes_add(ns, r, 1, e);
 }
 
 /* RTM_DELROUTE for dst in the main table, whatever its next hops. */

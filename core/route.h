@@ -22,6 +22,11 @@ typedef struct nsr_route {
 
 int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e);
 
+/* Add r[0..n-1] in windows of requests (core/nl.h): a few syscalls for
+ * many routes.  An error names its route; the routes before it are in,
+ * and of those after it, the ones sent in the same window may be too. */
+int nsr_routes_add(nsr_ns *ns, const nsr_route *r, int n, nsr_error *e);
+
 /* What the kernel would do with a packet to addr (`ip route get ADDR`). */
 typedef struct nsr_route_info {
 	int type;		/* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */

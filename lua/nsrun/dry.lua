@@ -19,7 +19,8 @@ local DEFAULTS = {
 local function new(name) return setmetatable({ nsname = name, sysctls = {} }, NS) end
 
 local function ok() return true end
-NS.veth, NS.bridge, NS.set, NS.del, NS.addr, NS.route, NS.route_del = ok, ok, ok, ok, ok, ok, ok
+NS.veth, NS.bridge, NS.set, NS.del, NS.addr, NS.route, NS.route_batch, NS.route_del =
+  ok, ok, ok, ok, ok, ok, ok, ok
 NS.impair = ok
 function NS:close() end
 function NS:ifindex() return nil end

@@ -432,14 +432,6 @@ function Lab:autoaddr(opts)
   return plan
 end
 
--- A route the lab computed ({ dst =, nexthops = }), installed and kept
--- as it is (node:route checks and copies what a script gives).
-local function add_route(node, r)
-  check(node.ns:route(r.dst, r.nexthops))
-  node.routes[#node.routes + 1] = r
-  node.lab.counts.routes = node.lab.counts.routes + 1
-end
-
 -- lab:autoroute([opts]): static routes from the graph (see nsrun.routing):
 -- shortest paths, ECMP where they tie, aggregated; hosts default to their
 -- gateway.  Routers with ECMP get loose reverse-path filtering; the
@@ -464,17 +456,23 @@ function Lab:autoroute(opts)
       local routes = plan[node] or {}
       local has_default = false
       for _, r in ipairs(node.routes) do has_default = has_default or r.dst == "default" end
+      -- the node's routes, as computed (no argument checks, no copies),
+      -- in one batch: a few requests' windows instead of a request each
+      local batch = {}
       for _, r in ipairs(routes) do
-        progress.update(self, "routes", self.counts.routes)
         if not (r.dst == "default" and has_default) then
-          add_route(node, r)   -- computed here: no argument checks, no copies
+          batch[#batch + 1] = r
           if p6 then
             local hops = {}
             for i, h in ipairs(r.nexthops) do hops[i] = { via = v6(h.via), dev = h.dev } end
-            add_route(node, { dst = r.dst == "default" and "default" or v6(r.dst), nexthops = hops })
+            batch[#batch + 1] = { dst = r.dst == "default" and "default" or v6(r.dst), nexthops = hops }
           end
         end
       end
+      check(node.ns:route_batch(batch))
+      table.move(batch, 1, #batch, #node.routes + 1, node.routes)
+      self.counts.routes = self.counts.routes + #batch
+      progress.update(self, "routes", self.counts.routes)
       if #routes > 1 or (routes[1] and #routes[1].nexthops > 1) then
         if node.role == "router" then
           for _, key in ipairs { "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" } do
@@ -663,6 +661,29 @@ function Node:route(dst, spec, opts)
   check(self.ns:route(dst, nh, opts or spec))
   self.routes[#self.routes + 1] = { dst = dst, nexthops = nh }
   self.lab.counts.routes = self.lab.counts.routes + 1
+  return self
+end
+
+-- node:route_batch { { dst = "198.51.100.0/24", via = "192.0.2.1" },
+--   { dst = "default", nexthops = {...}, metric = n }, ... } -> node: many
+-- routes at once, sent in windows of requests rather than one request
+-- each (route() is the same for one).  An error names its route.
+function Node:route_batch(list)
+  node_arg(self, "route_batch")
+  arg(type(list) == "table", 1, "route_batch", "table of routes expected")
+  local batch = {}
+  for i, r in ipairs(list) do
+    arg(type(r) == "table" and type(r.dst) == "string", 1, "route_batch",
+      ("route %d: { dst = prefix, via = | dev = | nexthops = } expected"):format(i))
+    local nh = nexthops(r)
+    arg(#nh > 0, 1, "route_batch", ("route %d (%s): no next hop"):format(i, r.dst))
+    batch[i] = { dst = r.dst, nexthops = nh, metric = r.metric, replace = r.replace }
+  end
+  check(self.ns:route_batch(batch))
+  for _, r in ipairs(batch) do
+    self.routes[#self.routes + 1] = { dst = r.dst, nexthops = r.nexthops }
+  end
+  self.lab.counts.routes = self.lab.counts.routes + #batch
   return self
 end
 

@@ -1,0 +1,90 @@
+# Many routes at once (node:route_batch, which lab:autoroute uses too): sent in
+# windows of requests, checked with iproute2 -- every route, its next hops,
+# weights and metric -- and an error in the middle of a batch named.
+. "$(dirname "$0")/lib.sh"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# 300 IPv4 routes (every third ECMP over two links, weights 1 and 3; every
+# fifth with metric 20) and 100 IPv6 ones: several windows of requests.
+cat >"$tmp/routes.lua" <<'LUA'
+local lab = require("nsrun").lab "rts"
+local a, b = lab:node "rt-a", lab:node "rt-b"
+lab:link(a, "eth0", b, "eth0")
+lab:link(a, "eth1", b, "eth1")
+a:addr("eth0", "192.0.2.1/24"); b:addr("eth0", "192.0.2.2/24")
+a:addr("eth1", "198.51.100.1/24"); b:addr("eth1", "198.51.100.2/24")
+a:addr("eth0", "2001:db8:1::1/64"); b:addr("eth0", "2001:db8:1::2/64")
+local list = {}
+for i = 0, 299 do
+  local r = { dst = ("10.%d.%d.0/24"):format(100 + i // 256, i % 256), via = "192.0.2.2" }
+  if i % 3 == 0 then
+    r = { dst = r.dst, nexthops = { { via = "192.0.2.2", weight = 1 },
+                                    { via = "198.51.100.2", dev = "eth1", weight = 3 } } }
+  end
+  if i % 5 == 0 then r.metric = 20 end
+  list[#list + 1] = r
+end
+for i = 0, 99 do list[#list + 1] = { dst = ("2001:db8:%x::/48"):format(0x100 + i), via = "2001:db8:1::2" } end
+a:route_batch(list)
+print("routes", lab:summary().routes)
+LUA
+out=$("$NSRUN" "$tmp/routes.lua" 2>&1)
+rc=$?
+[ $rc = 0 ] && [[ $out == *"routes	400"* ]] && pass "node:route_batch adds 400 routes" || fail "routes.lua: exit $rc: $out"
+
+ip -n rt-a -j route show proto static >"$tmp/v4.json"
+ip -n rt-a -6 -j route show proto static >"$tmp/v6.json"
+check "rt-a has the 300 IPv4 routes, each as asked" python3 - "$tmp/v4.json" <<'PY'
+import json, sys
+routes = {r["dst"]: r for r in json.load(open(sys.argv[1]))}
+assert len(routes) == 300, len(routes)
+for i in range(300):
+    r = routes["10.%d.%d.0/24" % (100 + i // 256, i % 256)]
+    assert r.get("metric", 0) == (20 if i % 5 == 0 else 0), r
+    if i % 3 == 0:
+        hops = [(h["gateway"], h["dev"], h.get("weight", 1)) for h in r["nexthops"]]
+        assert hops == [("192.0.2.2", "eth0", 1), ("198.51.100.2", "eth1", 3)], r
+    else:
+        assert (r["gateway"], r["dev"]) == ("192.0.2.2", "eth0"), r
+PY
+check "rt-a has the 100 IPv6 routes" python3 -c "
+import json, sys
+r = [x for x in json.load(open('$tmp/v6.json')) if x.get('gateway') == '2001:db8:1::2']
+assert len(r) == 100, len(r)
+assert {x['dst'] for x in r} == {'2001:db8:%x::/48' % (0x100 + i) for i in range(100)}"
+check "ping over a batch's ECMP route's first hop" ip netns exec rt-a ping -c1 -W2 192.0.2.2
+check "nsrun destroy rts" "$NSRUN" destroy rts
+expect_clean "after destroy"
+
+# An error in the middle of a batch (the 150th route's gateway is on no
+# link): the error names that route and the script's line; nothing is left.
+cat >"$tmp/bad.lua" <<'LUA'
+local lab = require("nsrun").lab "rtbad"
+local a, b = lab:node "rt-c", lab:node "rt-d"
+lab:link(a, b)
+a:addr("eth0", "192.0.2.1/24")
+local list = {}
+for i = 0, 299 do
+  list[#list + 1] = { dst = ("10.%d.%d.0/24"):format(9 - i // 256, i % 256),
+    via = i == 149 and "203.0.113.9" or "192.0.2.2" }
+end
+a:route_batch(list)
+LUA
+out=$(cd "$tmp" && "$NSRUN" bad.lua 2>&1)
+rc=$?
+if [ $rc = 1 ] && [[ $out == *"bad.lua:10: route 10.9.149.0/24 in rt-c: Network is unreachable"* ]]
+then pass "a failed route in a batch is named: $out"
+else fail "bad batch: exit $rc: $out"; fi
+expect_clean "after the failed batch"
+
+# Bad input in a batch: named, with the script's line.
+printf 'local lab = require("nsrun").lab "rtbad"\nlab:node("rt-e"):route_batch { { dst = "10.0.0.0/8", dev = "lo" }, { dst = "10.1.0.0/16" } }\n' >"$tmp/bad2.lua"
+out=$(cd "$tmp" && "$NSRUN" bad2.lua 2>&1)
+rc=$?
+if [ $rc = 1 ] && [[ $out == *"bad2.lua:2: route 10.1.0.0/16 in rt-e: a next hop needs via or dev"* ]]
+then pass "a route without next hop in a batch: $out"
+else fail "bad batch input: exit $rc: $out"; fi
+expect_clean "after bad batch input"
+finish
