@@ -3,15 +3,17 @@
  * (core/spf.h), for lua/nsrun/routing.lua.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nsrun.h"
+#include "route.h"
 #include "spf.h"
 
 /* The C arrays of one computation, freed by the GC even if a Lua error
- * cuts the call short. */
+ * cuts the call short; then the result, which the object returned keeps. */
 typedef struct box {
 	size_t *adj_first, *own_first, *pfx_first;
 	int *adj_to, *owners;
@@ -19,7 +21,8 @@ typedef struct box {
 	nsr_spf_result res;
 } box;
 
-static void box_free(box *b)
+/* The graph's arrays, once the result is computed. */
+static void box_free_graph(box *b)
 {
 	free(b->adj_first);
 	free(b->own_first);
@@ -27,6 +30,14 @@ static void box_free(box *b)
 	free(b->adj_to);
 	free(b->owners);
 	free(b->prefixes);
+	b->adj_first = b->own_first = b->pfx_first = NULL;
+	b->adj_to = b->owners = NULL;
+	b->prefixes = NULL;
+}
+
+static void box_free(box *b)
+{
+	box_free_graph(b);
 	nsr_spf_free(&b->res);
 	memset(b, 0, sizeof *b);
 }
@@ -116,57 +127,171 @@ static void push_prefix(lua_State *L, uint32_t net, int len)
 	lua_pushlstring(L, buf, (size_t)(p - buf));
 }
 
-static void push_ints(lua_State *L, const char *name, size_t n,
-		      lua_Integer (*get)(const nsr_spf_result *, size_t),
-		      const nsr_spf_result *res)
+/* The result object (class nsrun.spf): the box, kept after the computation
+ * with only its result; user values 1 and 2 the graph's via and dev arrays
+ * (strings per adjacency entry), 3 the nexthops table made for each hop set. */
+#define SPF "nsrun.spf"
+
+static const nsr_spf_result *checkres(lua_State *L, int *router)
 {
-	lua_createtable(L, n > INT_MAX ? INT_MAX : (int)n, 0);
-	for (size_t i = 0; i < n; i++) {
-		lua_pushinteger(L, get(res, i));
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	box *b = luaL_checkudata(L, 1, SPF);
+	lua_Integer i = luaL_checkinteger(L, 2);
+
+	luaL_argcheck(L, i >= 1 && i <= b->res.nrouters, 2, "not a router's number");
+	*router = (int)i - 1;
+	return &b->res;
+}
+
+/* res:count(i) -> how many routes router i has */
+static int m_count(lua_State *L)
+{
+	int r;
+	const nsr_spf_result *res = checkres(L, &r);
+
+	lua_pushinteger(L, (lua_Integer)(res->route_first[r + 1] - res->route_first[r]));
+	return 1;
+}
+
+/* The nexthops table of hop set h, { {via=, dev=}, ... }, made once. */
+static void push_hops(lua_State *L, const nsr_spf_result *res, int h)
+{
+	lua_getiuservalue(L, 1, 3);
+	if (lua_rawgeti(L, -1, h + 1) == LUA_TTABLE) {
+		lua_remove(L, -2);
+		return;
 	}
-	lua_setfield(L, -2, name);
+	lua_pop(L, 1);
+	lua_getiuservalue(L, 1, 1);
+	lua_getiuservalue(L, 1, 2);
+	lua_createtable(L, (int)(res->hop_first[h + 1] - res->hop_first[h]), 0);
+	for (size_t k = res->hop_first[h]; k < res->hop_first[h + 1]; k++) {
+		lua_createtable(L, 0, 2);
+		lua_rawgeti(L, -4, res->hops[k] + 1);
+		lua_setfield(L, -2, "via");
+		lua_rawgeti(L, -3, res->hops[k] + 1);
+		lua_setfield(L, -2, "dev");
+		lua_rawseti(L, -2, (lua_Integer)(k - res->hop_first[h]) + 1);
+	}
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, -5, h + 1);
+	lua_replace(L, -4);
+	lua_pop(L, 2);
 }
 
-static lua_Integer route_count(const nsr_spf_result *r, size_t i)
+/* res:routes(i) -> router i's routes, { { dst =, nexthops = }, ... } */
+static int m_routes(lua_State *L)
 {
-	return (lua_Integer)(r->route_first[i + 1] - r->route_first[i]);
+	int r;
+	const nsr_spf_result *res = checkres(L, &r);
+	size_t first = res->route_first[r], n = res->route_first[r + 1] - first;
+
+	lua_createtable(L, (int)n, 0);
+	for (size_t k = 0; k < n; k++) {
+		const nsr_spf_route *rt = &res->routes[first + k];
+
+		lua_createtable(L, 0, 2);
+		push_prefix(L, rt->net, rt->len);
+		lua_setfield(L, -2, "dst");
+		push_hops(L, res, rt->hopset);
+		lua_setfield(L, -2, "nexthops");
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	return 1;
 }
 
-static lua_Integer route_hopset(const nsr_spf_result *r, size_t i)
+/* res:install(i, ns [, prefix6, via6]) -> routes, widest | nil, message:
+ * router i's routes into ns, straight from the result (no table per
+ * route), in windows of requests (nsr_routes_add).  With prefix6 (such as
+ * "fd00::") and via6 (per adjacency entry, its IPv6 address), the IPv6
+ * twins instead: prefix6 + the IPv4 network, 96 + its length.  widest: the
+ * most next hops of one route. */
+static int m_install(lua_State *L)
 {
-	return r->routes[i].hopset + 1;
+	enum { ROUTES = 64, HOPS = 1024 };
+	int r, widest = 0, k = 0, used = 0, err;
+	const nsr_spf_result *res = checkres(L, &r);
+	nsr_ns *ns = nsrun_checkns(L, 3);
+	const char *p6 = luaL_optstring(L, 4, NULL);
+	size_t first = res->route_first[r], n = res->route_first[r + 1] - first;
+	nsr_route rt[ROUTES];
+	nsr_nexthop pool[HOPS];
+	char dst[ROUTES][80];
+	nsr_error e = { 0 };
+
+	if (p6) {
+		luaL_checktype(L, 5, LUA_TTABLE);
+		luaL_argcheck(L, strlen(p6) < 40, 4, "too long");
+		lua_pushvalue(L, 5);
+	} else {
+		lua_getiuservalue(L, 1, 1);
+	}
+	lua_getiuservalue(L, 1, 2);		/* via at -2, dev at -1 */
+	for (size_t j = 0; j <= n; j++) {
+		const nsr_spf_route *x = j < n ? &res->routes[first + j] : NULL;
+		size_t nh = x ? res->hop_first[x->hopset + 1] - res->hop_first[x->hopset] : 0;
+
+		if (k > 0 && (!x || k == ROUTES || used + nh > HOPS)) {
+			if ((err = nsr_routes_add(ns, rt, k, &e)) < 0)
+				return nsrun_result(L, err, &e);
+			k = used = 0;
+		}
+		if (!x)
+			break;
+		if (nh > HOPS)
+			return luaL_error(L, "spf: a route with %d next hops", (int)nh);
+		if (p6)
+			snprintf(dst[k], sizeof dst[k], "%s%u.%u.%u.%u/%d", p6, x->net >> 24,
+				 x->net >> 16 & 255, x->net >> 8 & 255, x->net & 255, 96 + x->len);
+		else
+			snprintf(dst[k], sizeof dst[k], "%u.%u.%u.%u/%d", x->net >> 24,
+				 x->net >> 16 & 255, x->net >> 8 & 255, x->net & 255, x->len);
+		rt[k] = (nsr_route){ .dst = dst[k], .nh = pool + used, .nnh = (int)nh };
+		for (size_t h = 0; h < nh; h++) {
+			int entry = res->hops[res->hop_first[x->hopset] + h] + 1;
+
+			/* strings, which stay in the arrays on the stack */
+			if (lua_rawgeti(L, -2, entry) != LUA_TSTRING ||
+			    lua_rawgeti(L, -2, entry) != LUA_TSTRING)
+				return luaL_error(L, "spf: via and dev of entry %d must be strings",
+						  entry);
+			pool[used].dev = lua_tostring(L, -1);
+			pool[used].via = lua_tostring(L, -2);
+			pool[used++].weight = 0;
+			lua_pop(L, 2);
+		}
+		if ((int)nh > widest)
+			widest = (int)nh;
+		k++;
+	}
+	lua_pushinteger(L, (lua_Integer)n);
+	lua_pushinteger(L, widest);
+	return 2;
 }
 
-static lua_Integer hop_count(const nsr_spf_result *r, size_t i)
-{
-	return (lua_Integer)(r->hop_first[i + 1] - r->hop_first[i]);
-}
-
-static lua_Integer hop_entry(const nsr_spf_result *r, size_t i)
-{
-	return r->hops[i] + 1;
-}
-
-/* spf{ degree =, to =, nowners =, owners =, nprefixes =, prefixes =
- *      [, aggregate = true] } -> result, or nil, message, errno
+/* spf{ degree =, to =, via =, dev =, nowners =, owners =, nprefixes =,
+ *      prefixes = [, aggregate = true] } -> result, or nil, message, errno
  *   degree: per router, how many adjacency entries it has; to: the entries,
  *   router by router, each the neighbour's number (1-based); entries are
- *   numbered 1.. in that order.  nowners, owners: per destination, how many
- *   owner routers, then all of them; nprefixes, prefixes: per destination,
- *   how many prefixes, then all of them as flat pairs { n, len, n, len, ... }
- *   (n an IPv4 address as an integer).
- * result: { count = { per router, how many routes },
- *   dst = { "10.1.0.0/16", ... }, hopset = { per route, its hop set },
- *   hopcount = { per hop set, how many entries }, hops = { the entries } };
- *   router r's routes follow router r-1's, hop sets follow one another the
- *   same way in hops, each a list of entry numbers in adjacency order. */
+ *   numbered 1.. in that order; via, dev: per entry, the neighbour's
+ *   address and the router's interface (strings).  nowners, owners: per
+ *   destination, how many owner routers, then all of them; nprefixes,
+ *   prefixes: per destination, how many prefixes, then all of them as flat
+ *   pairs { n, len, n, len, ... } (n an IPv4 address as an integer).
+ * result: an object with res:count(i), res:routes(i) and res:install(i, ns
+ *   [, prefix6, via6]) for router i; a router's routes are sorted by
+ *   network (aggregated) or come destination by destination, and a route's
+ *   next hops are in adjacency order. */
 static int l_spf(lua_State *L)
 {
+	static const luaL_Reg methods[] = {
+		{ "count", m_count },
+		{ "routes", m_routes },
+		{ "install", m_install },
+		{ NULL, NULL }
+	};
 	nsr_spf_graph g = { 0 };
 	nsr_error e = { 0 };
-	const nsr_spf_result *res;
-	size_t nr, nd, n, total;
+	size_t nr, nd, n;
 	int aggregate, err, t;
 	box *b;
 
@@ -174,12 +299,24 @@ static int l_spf(lua_State *L)
 	lua_getfield(L, 1, "aggregate");
 	aggregate = lua_isnil(L, -1) || lua_toboolean(L, -1);
 	lua_pop(L, 1);
-	b = lua_newuserdatauv(L, sizeof *b, 0);
+	b = lua_newuserdatauv(L, sizeof *b, 3);
 	memset(b, 0, sizeof *b);
-	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, box_gc);
-	lua_setfield(L, -2, "__gc");
+	if (luaL_newmetatable(L, SPF)) {
+		lua_pushcfunction(L, box_gc);
+		lua_setfield(L, -2, "__gc");
+		luaL_newlib(L, methods);
+		lua_setfield(L, -2, "__index");
+	}
 	lua_setmetatable(L, -2);
+	for (int i = 1; i <= 2; i++) {
+		const char *name = i == 1 ? "via" : "dev";
+
+		if (lua_getfield(L, 1, name) != LUA_TTABLE)
+			return luaL_error(L, "spf: %s must be an array", name);
+		lua_setiuservalue(L, -2, i);
+	}
+	lua_newtable(L);
+	lua_setiuservalue(L, -2, 3);
 
 	counts(L, "degree", &b->adj_first, &nr);
 	if (nr > INT_MAX - 1)
@@ -213,24 +350,9 @@ static int l_spf(lua_State *L)
 	g.pfx_first = b->pfx_first;
 	g.prefixes = b->prefixes;
 	err = nsr_spf_routes(&g, aggregate, &b->res);
+	box_free_graph(b);
 	if (err < 0)
 		return nsrun_result(L, nsr_fail(&e, err, "route computation"), &e);
-
-	res = &b->res;
-	total = res->route_first[res->nrouters];
-
-	lua_createtable(L, 0, 5);
-	push_ints(L, "count", (size_t)res->nrouters, route_count, res);
-	lua_createtable(L, total > INT_MAX ? INT_MAX : (int)total, 0);
-	for (size_t i = 0; i < total; i++) {
-		push_prefix(L, res->routes[i].net, res->routes[i].len);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	lua_setfield(L, -2, "dst");
-	push_ints(L, "hopset", total, route_hopset, res);
-	push_ints(L, "hopcount", (size_t)res->nhopsets, hop_count, res);
-	push_ints(L, "hops", res->hop_first[res->nhopsets], hop_entry, res);
-	box_free(b);	/* done with; the GC's call then finds nothing */
 	return 1;
 }
 

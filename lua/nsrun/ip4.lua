@@ -6,12 +6,11 @@ local M = {}
 function M.parse(s)
   local a, b, c, d, len = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)/?(%d*)$")
   if not a then return nil, ("%q is not an IPv4 prefix"):format(s) end
-  local n = 0
-  for _, x in ipairs { a, b, c, d } do
-    x = tonumber(x)
-    if x > 255 then return nil, ("%q is not an IPv4 prefix"):format(s) end
-    n = n * 256 + x
+  a, b, c, d = tonumber(a), tonumber(b), tonumber(c), tonumber(d)
+  if a > 255 or b > 255 or c > 255 or d > 255 then
+    return nil, ("%q is not an IPv4 prefix"):format(s)
   end
+  local n = ((a * 256 + b) * 256 + c) * 256 + d
   len = len == "" and 32 or tonumber(len)
   if len > 32 then return nil, ("%q: prefix length is not 0..32"):format(s) end
   return n, len

@@ -62,8 +62,8 @@ function M.plan(lab, opts, fail)
     if not n then fail(why) end
     return n
   end
-  local has = {}
-  for _, g in ipairs(given) do has[l2.key(g.node, g.ifname)] = true end
+  local has = {}   -- has[node][ifname]: addressed by the script
+  for _, g in ipairs(given) do l2.put(has, g.node, g.ifname, true) end
 
   local out = {}
   local function add(node, ifname, n, len)
@@ -72,7 +72,7 @@ function M.plan(lab, opts, fail)
   local segs = l2.segments(lab)
   for _, seg in ipairs(segs) do
     local addressed = false
-    for _, i in ipairs(seg.ifs) do addressed = addressed or has[l2.key(i.node, i.ifname)] end
+    for _, i in ipairs(seg.ifs) do addressed = addressed or l2.get(has, i.node, i.ifname) end
     -- a segment the script addressed (even in part) is the script's
     if not addressed then
       if l2.is_p2p(seg) then
@@ -105,7 +105,7 @@ function M.plan(lab, opts, fail)
   end
   if pools.loopbacks then
     for _, node in ipairs(lab.order) do
-      if node.role == "router" and not has[l2.key(node, "lo")] then
+      if node.role == "router" and not l2.get(has, node, "lo") then
         add(node, "lo", take("loopbacks", 32), 32)
       end
     end

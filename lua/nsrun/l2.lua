@@ -1,59 +1,46 @@
 -- nsrun.l2: the lab's layer-2 segments.  Interfaces joined by a veth pair
 -- or by a bridge are one segment (one broadcast domain, one subnet).
+-- Interfaces are looked up by node, then name (put/get), without making a
+-- key string for each.
 -- Pure Lua over the lab's graph: nodes, links, bridges.
 local M = {}
 
-local function key(node, ifname) return node.nsname .. "\0" .. ifname end
-
--- segments(lab) -> list of { ifs = { {node=, ifname=}, ... }, bridge = br|nil },
--- in the order the lab made its links; and the map key -> segment.
+-- segments(lab) -> list of { ifs = { {node=, ifname=}, ... }, bridge = br|nil }:
+-- a bridge's segment (the bridge, then each port and its other end, in the
+-- order the lab made the links) for each bridge, then one segment for each
+-- veth pair not on a bridge, in the order the lab made them.
 function M.segments(lab)
-  local parent = {}
-  local function find(k)
-    while parent[k] ~= k do
-      parent[k] = parent[parent[k]]
-      k = parent[k]
-    end
-    return k
-  end
-  local function union(a, b)
-    parent[a] = parent[a] or a
-    parent[b] = parent[b] or b
-    parent[find(a)] = find(b)
-  end
-  local ifs = {}
-  local function add(node, ifname)
-    local k = key(node, ifname)
-    if not ifs[k] then
-      ifs[k] = { node = node, ifname = ifname }
-      ifs[#ifs + 1] = k
-      parent[k] = parent[k] or k
-    end
-    return k
-  end
-  for _, br in ipairs(lab.bridges) do add(br.node, br.name) end
-  for _, l in ipairs(lab.links) do
-    local a, b = add(l.a.node, l.a.name), add(l.b.node, l.b.name)
-    union(a, b)
-    if l.bridge then union(b, key(l.bridge.node, l.bridge.name)) end
-  end
   local segs, of = {}, {}
-  for _, k in ipairs(ifs) do
-    local root = find(k)
-    local seg = of[root]
-    if not seg then
-      seg = { ifs = {} }
-      of[root] = seg
-      segs[#segs + 1] = seg
-    end
-    seg.ifs[#seg.ifs + 1] = ifs[k]
-    of[k] = seg
+  for _, br in ipairs(lab.bridges) do
+    local seg = { ifs = { { node = br.node, ifname = br.name } }, bridge = br }
+    segs[#segs + 1] = seg
+    of[br] = seg
   end
-  for _, br in ipairs(lab.bridges) do of[key(br.node, br.name)].bridge = br end
-  return segs, of
+  for _, l in ipairs(lab.links) do
+    local a, b = { node = l.a.node, ifname = l.a.name }, { node = l.b.node, ifname = l.b.name }
+    local seg = l.bridge and of[l.bridge]
+    if seg then
+      seg.ifs[#seg.ifs + 1] = a
+      seg.ifs[#seg.ifs + 1] = b
+    else
+      segs[#segs + 1] = { ifs = { a, b } }
+    end
+  end
+  return segs
 end
 
-M.key = key
+-- set[node][ifname] = v, making set[node] when needed
+function M.put(set, node, ifname, v)
+  local t = set[node]
+  if not t then t = {}; set[node] = t end
+  t[ifname] = v
+end
+
+-- set[node][ifname], or nil
+function M.get(set, node, ifname)
+  local t = set[node]
+  return t and t[ifname]
+end
 
 -- A segment is point-to-point when it is two routers on one veth pair.
 function M.is_p2p(seg)

@@ -132,9 +132,9 @@ end
 -- counted from the lab's start to the first autoaddr).
 local function timed(lab, phase, fn)
   local t0 = core.now()
-  local r = fn()
+  local r, r2 = fn()
   lab.times[phase] = (lab.times[phase] or 0) + core.now() - t0
-  return r
+  return r, r2
 end
 
 local function add_node(lab, name, role, fname)
@@ -298,9 +298,12 @@ function Lab:bridge(name, opts)
   return br
 end
 
+-- The first free ethN: node.eth is where to look from (every name below
+-- it is taken), so a node's links do not each scan all its names.
 local function next_ifname(node)
-  local n = 0
+  local n = node.eth or 0
   while node.ifaces["eth" .. n] do n = n + 1 end
+  node.eth = n
   return "eth" .. n
 end
 
@@ -325,10 +328,10 @@ function Lab:link(...)
   local a, ifa, b, ifb, opts
   local args, i = table.pack(...), 1
   a = args[i]; i = i + 1
-  arg(is_end(a), 1, "link", "node or bridge expected, got " .. util.typename(a))
+  if not is_end(a) then arg(false, 1, "link", "node or bridge expected, got " .. util.typename(a)) end
   if type(args[i]) == "string" then ifa = args[i]; i = i + 1 end
   b = args[i]
-  arg(is_end(b), i, "link", "node or bridge expected, got " .. util.typename(b))
+  if not is_end(b) then arg(false, i, "link", "node or bridge expected, got " .. util.typename(b)) end
   i = i + 1
   if type(args[i]) == "string" then ifb = args[i]; i = i + 1 end
   opts = args[i]
@@ -443,7 +446,7 @@ function Lab:autoroute(opts)
   self.times.build = self.times.build or core.now() - self.started
   if self.plan then return {} end   -- the pre-flight pass: routes name nothing
   self:neighbours()
-  local plan = timed(self, "routes", function() return require("nsrun.routing").plan(self, opts) end)
+  local plan, compiled = timed(self, "routes", function() return require("nsrun.routing").plan(self, opts) end)
   local ipam = require "nsrun.ipam"
   local p6 = self.ipv6 and self.ipv6:match("^(.-)/")
   local function v6(addr)
@@ -451,35 +454,52 @@ function Lab:autoroute(opts)
     local n, len = ip4.parse(addr)
     return ipam.map6(p6, n, len):gsub("/128$", "")
   end
+  local res, via6 = compiled.res, nil
+  if p6 then
+    via6 = {}
+    for e, v in ipairs(compiled.via) do via6[e] = v6(v) end
+  end
+  -- A router's routes go from the computation's result straight to the
+  -- kernel (res:install, no table per route), in windows of requests.
+  local function router_routes(node, i)
+    local n, widest
+    if self.dry then
+      n, widest = res:count(i), 0
+      for _, r in ipairs(plan[node]) do widest = math.max(widest, #r.nexthops) end
+    else
+      n, widest = check(res:install(i, node.ns))
+      if p6 then check(res:install(i, node.ns, p6, via6)) end
+    end
+    self.counts.routes = self.counts.routes + n * (p6 and 2 or 1)
+    -- with ECMP, loose reverse-path filtering
+    if n > 1 or widest > 1 then
+      for _, key in ipairs { "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" } do
+        if node.known[key] == "1" then node:ensure(key, "2") end
+      end
+    end
+  end
+  -- Hosts' (and plain nodes') default routes, unless they have one.
+  local function default_route(node, routes)
+    for _, r in ipairs(node.routes) do if r.dst == "default" then return end end
+    local batch = {}
+    for _, r in ipairs(routes) do
+      batch[#batch + 1] = r
+      if p6 then
+        local hops = {}
+        for i, h in ipairs(r.nexthops) do hops[i] = { via = v6(h.via), dev = h.dev } end
+        batch[#batch + 1] = { dst = "default", nexthops = hops }
+      end
+    end
+    check(node.ns:route_batch(batch))
+    table.move(batch, 1, #batch, #node.routes + 1, node.routes)
+    self.counts.routes = self.counts.routes + #batch
+  end
   timed(self, "routes", function()
     for _, node in ipairs(self.order) do
-      local routes = plan[node] or {}
-      local has_default = false
-      for _, r in ipairs(node.routes) do has_default = has_default or r.dst == "default" end
-      -- the node's routes, as computed (no argument checks, no copies),
-      -- in one batch: a few requests' windows instead of a request each
-      local batch = {}
-      for _, r in ipairs(routes) do
-        if not (r.dst == "default" and has_default) then
-          batch[#batch + 1] = r
-          if p6 then
-            local hops = {}
-            for i, h in ipairs(r.nexthops) do hops[i] = { via = v6(h.via), dev = h.dev } end
-            batch[#batch + 1] = { dst = r.dst == "default" and "default" or v6(r.dst), nexthops = hops }
-          end
-        end
-      end
-      check(node.ns:route_batch(batch))
-      table.move(batch, 1, #batch, #node.routes + 1, node.routes)
-      self.counts.routes = self.counts.routes + #batch
+      local i = compiled.routers[node]
+      if i then router_routes(node, i)
+      elseif rawget(plan, node) then default_route(node, plan[node]) end
       progress.update(self, "routes", self.counts.routes)
-      if #routes > 1 or (routes[1] and #routes[1].nexthops > 1) then
-        if node.role == "router" then
-          for _, key in ipairs { "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" } do
-            if node.known[key] == "1" then node:ensure(key, "2") end
-          end
-        end
-      end
     end
   end)
   progress.clear(self)
@@ -695,6 +715,7 @@ function Node:set(ifname, opts)
   check(self.ns:set(ifname, opts))
   if opts.name and opts.name ~= ifname then
     self.ifaces[opts.name], self.ifaces[ifname] = self.ifaces[ifname], nil
+    self.eth = nil   -- the old name is free: look for ethN from eth0 again
   end
   return self
 end

@@ -17,17 +17,18 @@ local l2 = require "nsrun.l2"
 local util = require "nsrun.util"
 
 local M = {}
+local NONE = {}
 
--- The IPv4 addresses of each interface: v4[key] = { n, len }
+-- The IPv4 addresses of each interface: v4[node][ifname] = { {n=, len=}, ... }
 local function addresses(lab)
   local v4 = {}
   for _, node in ipairs(lab.order) do
     for _, a in ipairs(node.addrs) do
       local n, len = ip4.parse(a.cidr)
       if n then
-        local k = l2.key(node, a.ifname)
-        v4[k] = v4[k] or {}
-        table.insert(v4[k], { n = n, len = len })
+        local list = l2.get(v4, node, a.ifname)
+        if not list then list = {}; l2.put(v4, node, a.ifname, list) end
+        list[#list + 1] = { n = n, len = len }
       end
     end
   end
@@ -41,7 +42,9 @@ local function sorted_key(t)
   return table.concat(k, ",")
 end
 
--- plan(lab [, opts]) -> { [node] = { { dst = "10.1.2.0/24", nexthops = { {via=, dev=}, ... } }, ... } }
+-- plan(lab [, opts]) -> { [node] = { { dst = "10.1.2.0/24", nexthops = { {via=, dev=}, ... } }, ... } },
+--   compiled: { res = core.spf's result, routers = { [router] = its number
+--   in res }, via = { per adjacency entry, the neighbour's address } }
 -- opts.aggregate = false keeps one route per destination.
 function M.plan(lab, opts)
   opts = opts or {}
@@ -70,7 +73,7 @@ function M.plan(lab, opts)
   for _, seg in ipairs(segs) do
     local rs, subnets = {}, {}
     for _, i in ipairs(seg.ifs) do
-      for _, a in ipairs(v4[l2.key(i.node, i.ifname)] or {}) do
+      for _, a in ipairs(l2.get(v4, i.node, i.ifname) or NONE) do
         if is_router[i.node] then rs[#rs + 1] = { node = i.node, ifname = i.ifname, n = a.n } end
         local net = ip4.network(a.n, a.len)
         subnets[net .. "/" .. a.len] = { n = net, len = a.len }
@@ -90,14 +93,14 @@ function M.plan(lab, opts)
       end
       for _, s in pairs(subnets) do dest(owners, s.n, s.len) end
       for _, i in ipairs(seg.ifs) do
-        if not is_router[i.node] and v4[l2.key(i.node, i.ifname)] and not gateway[i.node] then
+        if not is_router[i.node] and l2.get(v4, i.node, i.ifname) and not gateway[i.node] then
           gateway[i.node] = { via = ip4.ntoa(rs[1].n) }
         end
       end
     end
   end
   for _, r in ipairs(routers) do
-    for _, a in ipairs(v4[l2.key(r, "lo")] or {}) do
+    for _, a in ipairs(l2.get(v4, r, "lo") or NONE) do
       if a.n >> 24 ~= 127 then dest({ r }, a.n, a.len) end
     end
   end
@@ -123,39 +126,29 @@ function M.plan(lab, opts)
       prefixes[#prefixes + 1] = p.len
     end
   end
-  local res = util.check(core.spf { degree = degree, to = to, nowners = nowners, owners = owners,
-    nprefixes = nprefixes, prefixes = prefixes, aggregate = opts.aggregate ~= false })
+  local res = util.check(core.spf { degree = degree, to = to, via = via, dev = dev,
+    nowners = nowners, owners = owners, nprefixes = nprefixes, prefixes = prefixes,
+    aggregate = opts.aggregate ~= false })
 
-  -- one nexthops table per hop set (a router's distinct set of entries)
-  local first, f = {}, 0
-  for h, c in ipairs(res.hopcount) do first[h] = f; f = f + c end
-  local tables = {}
-  local function hops(h)
-    local t = tables[h]
-    if not t then
-      t = {}
-      for i = 1, res.hopcount[h] do
-        local e = res.hops[first[h] + i]
-        t[i] = { via = via[e], dev = dev[e] }
-      end
-      tables[h] = t
-    end
-    return t
-  end
-  local plan, k = {}, 0
-  local dst, hopset = res.dst, res.hopset
-  for i, r in ipairs(routers) do
-    local rs = {}
-    for j = 1, res.count[i] do
-      k = k + 1
-      rs[j] = { dst = dst[k], nexthops = hops(hopset[k]) }
-    end
-    plan[r] = rs
-  end
+  -- a router's routes become tables when asked for: lab:autoroute installs
+  -- them from res, without a table per route
+  local plan = setmetatable({}, {
+    __index = function(t, node)
+      local i = num[node]
+      if not i then return nil end
+      local list = res:routes(i)
+      rawset(t, node, list)
+      return list
+    end,
+    __pairs = function(t)
+      for r in pairs(num) do local _ = t[r] end
+      return next, t, nil
+    end,
+  })
   for node, g in pairs(gateway) do
     plan[node] = { { dst = "default", nexthops = { g } } }
   end
-  return plan
+  return plan, { res = res, routers = num, via = via }
 end
 
 return M

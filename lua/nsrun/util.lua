@@ -41,7 +41,7 @@ function M.arg(cond, n, fname, msg)
 end
 
 function M.string_arg(v, n, fname)
-  M.arg(type(v) == "string", n, fname, "string expected, got " .. M.typename(v))
+  if type(v) ~= "string" then M.arg(false, n, fname, "string expected, got " .. M.typename(v)) end
   return v
 end
 

@@ -26,4 +26,18 @@ check "h1-1-1 -> h4-1-1: ttl 5 dies on the way" bash -c "! ip netns exec h1-1-1 
 check "h1-1-1 -> h4-1-1: ttl 6 arrives" ip netns exec h1-1-1 ping -n -c1 -W2 -t 6 "$far"
 check "nsrun destroy fattree" "$NSRUN" destroy fattree
 expect_clean "after destroy"
+
+# Dual stack: every IPv4 route has its IPv6 twin (fd00::/96 + the IPv4
+# address), multipath too, and IPv6 crosses the fabric.  ping waits up to
+# 10 s for the first reply: link-local addresses, which neighbour discovery
+# uses, are tentative for a moment after the links come up.
+out=$("$NSRUN" scenarios/fattree.lua k=4 ipv6=true 2>&1)
+[[ $out == *"36 nodes, 48 links, 216 addresses, 688 routes"* ]] && pass "dual stack k=4: 216 addresses, 688 routes" \
+  || fail "dual stack: $out"
+check "p1-edge1 has IPv6 multipath routes" bash -c \
+  "ip -n p1-edge1 -6 -j route show proto static | grep -q nexthops"
+far6=$(ip -n h4-1-1 -j -6 addr show eth0 scope global | pyjson 'print(d[0]["addr_info"][0]["local"])')
+check "h1-1-1 -> h4-1-1 over IPv6 ($far6)" ip netns exec h1-1-1 ping -6 -n -c1 -w10 "$far6"
+check "nsrun destroy fattree (dual stack)" "$NSRUN" destroy fattree
+expect_clean "after destroying the dual-stack fabric"
 finish

@@ -184,19 +184,36 @@ end
 -- 4: 2->3, 5: 3->2, 6: 3->4, 7: 4->3, 8: 4->1.
 do
   local g = { degree = { 2, 2, 2, 2, 0 }, to = { 2, 4, 1, 3, 2, 4, 3, 1 },
+    via = { "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8" },
+    dev = { "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8" },
     nowners = { 1, 1 }, owners = { 3, 5 }, nprefixes = { 3, 1 },
     prefixes = { 0x0a000000, 25, 0x0a000080, 25, 0x0a000100, 24, 0x0a090000, 24 } }
-  local function list(t) return table.concat(t, ",") end
+  -- "router:dst:via+via:dev+dev ..." for every route of every router
+  local function routes(res)
+    local out = {}
+    for i = 1, 5 do
+      for _, r in ipairs(res:routes(i)) do
+        local v, d = {}, {}
+        for _, h in ipairs(r.nexthops) do v[#v + 1], d[#d + 1] = h.via, h.dev end
+        out[#out + 1] = ("%d:%s:%s:%s"):format(i, r.dst, table.concat(v, "+"), table.concat(d, "+"))
+      end
+    end
+    return table.concat(out, " ")
+  end
   local res = nsrun.core.spf(g)
-  ok(list(res.count) == "1,1,0,1,0" and list(res.dst) == "10.0.0.0/23,10.0.0.0/23,10.0.0.0/23",
-    "spf: buddies merged into a /23; none at the owner or the lone router: " .. list(res.dst))
-  ok(list(res.hopset) == "1,2,3" and list(res.hopcount) == "2,1,1" and list(res.hops) == "1,2,4,7",
-    "spf: the opposite router by both entries (a tie), the others by one")
+  local counts = {}
+  for i = 1, 5 do counts[i] = res:count(i) end
+  ok(table.concat(counts, ",") == "1,1,0,1,0" and routes(res) ==
+    "1:10.0.0.0/23:e1+e2:d1+d2 2:10.0.0.0/23:e4:d4 4:10.0.0.0/23:e7:d7",
+    "spf: buddies merged into a /23; none at the owner or the lone router; the opposite router "
+    .. "by both entries (a tie), the others by one: " .. routes(res))
   g.aggregate = false
   res = nsrun.core.spf(g)
-  ok(list(res.count) == "3,3,0,3,0" and list(res.hopset) == "1,1,1,2,2,2,3,3,3"
-    and table.concat(res.dst, ",", 1, 3) == "10.0.0.0/25,10.0.0.128/25,10.0.1.0/24",
-    "spf: aggregate = false keeps each prefix, in order")
+  local r1 = res:routes(1)
+  ok(routes(res):match("^1:10.0.0.0/25:e1%+e2:d1%+d2 1:10.0.0.128/25:e1%+e2:d1%+d2 1:10.0.1.0/24:e1%+e2:d1%+d2 2:")
+    and #res:routes(2) == 3 and #res:routes(4) == 3 and r1[1].nexthops == r1[3].nexthops,
+    "spf: aggregate = false keeps each prefix, in order; one nexthops table per hop set")
+  ok(not pcall(res.count, res, 6), "spf: router 6 is not one")
   g.to[1] = 6
   local e = select(2, pcall(nsrun.core.spf, g))
   ok(tostring(e):find("to%[1%] is not an integer in 1..5"), "spf: a router out of range is an error: " .. tostring(e))
