@@ -305,6 +305,37 @@ static int m_addr(lua_State *L)
 						  : nsr_addr_add(ns, ifname, cidr, &e), &e);
 }
 
+/* ns:addr_batch({ { ifname =, cidr = }, ... }) -> true | nil, message: the
+ * addresses in windows of requests.  An error names its address. */
+static int m_addr_batch(lua_State *L)
+{
+	enum { ADDRS = 64 };
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_addr a[ADDRS];
+	nsr_error e = { 0 };
+	lua_Integer n;
+	int k = 0, err;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	n = luaL_len(L, 2);
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, 2, i);
+		luaL_argexpected(L, lua_istable(L, -1), 2, "table of addresses");
+		a[k].ifname = optfield(L, -1, "ifname");
+		a[k].cidr = optfield(L, -1, "cidr");
+		if (!a[k].ifname || !a[k].cidr)
+			luaL_error(L, "address %I: ifname and cidr must be strings", i);
+		lua_pop(L, 1);	/* the list still holds the strings */
+		if (++k == ADDRS || i == n) {
+			if ((err = nsr_addrs_add(ns, a, k, &e)) < 0)
+				return nsrun_result(L, err, &e);
+			k = 0;
+		}
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* The next hops in the array at t ({ {via=, dev=, weight=}, ... }) into nh,
  * which has room for max; return how many.  arg names the argument. */
 static int nexthops(lua_State *L, int t, nsr_nexthop *nh, int max, int arg)
@@ -672,6 +703,7 @@ static const luaL_Reg ns_methods[] = {
 	{ "del", m_del },
 	{ "ifindex", m_ifindex },
 	{ "addr", m_addr },
+	{ "addr_batch", m_addr_batch },
 	{ "route", m_route },
 	{ "route_batch", m_route_batch },
 	{ "route_del", m_route_del },

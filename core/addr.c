@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <netlink/addr.h>
 #include <netlink/route/addr.h>
 #include <sys/socket.h>
@@ -7,11 +8,11 @@
 #include "addr.h"
 #include "nl.h"
 
-static int addr_request(nsr_ns *ns, const char *ifname, const char *cidr,
-			int add, nsr_error *e)
+/* RTM_DELADDR through libnl's address object. */
+static int addr_delete(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e)
 {
-	const char *what = add ? "address" : "delete address", *why;
-	struct nl_addr *local = NULL, *brd = NULL;
+	const char *what = "delete address", *why;
+	struct nl_addr *local = NULL;
 	struct rtnl_addr *addr;
 	struct nl_msg *msg;
 	nsr_prefix p;
@@ -33,27 +34,13 @@ static int addr_request(nsr_ns *ns, const char *ifname, const char *cidr,
 	rtnl_addr_set_ifindex(addr, index);
 	rtnl_addr_set_local(addr, local);
 	rtnl_addr_set_prefixlen(addr, p.len);
-	if (add && p.family == AF_INET && p.len <= 30) {
-		uint8_t b[4];
-
-		nsr_prefix_broadcast(&p, b);
-		if (!(brd = nl_addr_build(AF_INET, b, 4))) {
-			err = -ENOMEM;
-			goto out;
-		}
-		rtnl_addr_set_broadcast(addr, brd);
-	}
-	if (add && p.family == AF_INET6)
-		rtnl_addr_set_flags(addr, IFA_F_NODAD);
-	err = add ? rtnl_addr_build_add_request(addr, NLM_F_CREATE | NLM_F_EXCL, &msg)
-		  : rtnl_addr_build_delete_request(addr, 0, &msg);
+	err = rtnl_addr_build_delete_request(addr, 0, &msg);
 	if (err < 0)
 		err = -ENOMEM;
 	else
 		err = nsr_nl_talk(ns, msg);
 out:
 	nl_addr_put(local);
-	nl_addr_put(brd);
 	rtnl_addr_put(addr);
 	if (err < 0)
 		return nsr_fail(e, err, "%s %s on %s in %s", what, cidr, ifname,
@@ -61,12 +48,82 @@ out:
 	return 0;
 }
 
+/* The most bytes an address's request takes in a window. */
+#define ADDR_SIZE (NLMSG_SPACE(sizeof(struct ifaddrmsg)) + 3 * RTA_SPACE(16))
+
+/* Check a, then append its RTM_NEWADDR: the ifaddrmsg, IFA_LOCAL and
+ * IFA_ADDRESS, and for IPv4 up to /30 IFA_BROADCAST -- what ip and libnl
+ * send; IPv6 addresses with IFA_F_NODAD. */
+static int addr_put(nsr_nl_batch *b, nsr_ns *ns, const nsr_addr *a, nsr_error *e)
+{
+	struct ifaddrmsg ifa = { 0 };
+	const char *why;
+	nsr_prefix p;
+	int index, bytes;
+
+	if (nsr_prefix_parse(a->cidr, 0, &p, &why) < 0)
+		return nsr_failmsg(e, -EINVAL, "address \"%s\" on %s in %s: %s", a->cidr,
+				   a->ifname, nsr_ns_label(ns), why);
+	if ((index = nsr_ifindex(ns, a->ifname, e)) < 0)
+		return index;
+	bytes = p.family == AF_INET ? 4 : 16;
+	ifa.ifa_family = (unsigned char)p.family;
+	ifa.ifa_prefixlen = (unsigned char)p.len;
+	ifa.ifa_flags = p.family == AF_INET6 ? IFA_F_NODAD : 0;
+	ifa.ifa_index = (unsigned)index;
+	nsr_nl_msg(b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
+	nsr_nl_attr(b, IFA_LOCAL, p.addr, bytes);
+	nsr_nl_attr(b, IFA_ADDRESS, p.addr, bytes);
+	if (p.family == AF_INET && p.len <= 30) {
+		uint8_t brd[4];
+
+		nsr_prefix_broadcast(&p, brd);
+		nsr_nl_attr(b, IFA_BROADCAST, brd, 4);
+	}
+	return 0;
+}
+
+/* Send the window, which holds a[0..]: a kernel error names its address. */
+static int addr_send(nsr_nl_batch *b, nsr_ns *ns, const nsr_addr *a, nsr_error *e)
+{
+	int failed, err = nsr_nl_send(ns, b, &failed);
+
+	if (err < 0 && failed >= 0)
+		return nsr_fail(e, err, "address %s on %s in %s", a[failed].cidr,
+				a[failed].ifname, nsr_ns_label(ns));
+	if (err < 0)
+		return nsr_fail(e, err, "addresses in %s", nsr_ns_label(ns));
+	return 0;
+}
+
+int nsr_addrs_add(nsr_ns *ns, const nsr_addr *a, int n, nsr_error *e)
+{
+	nsr_nl_batch b;
+	int first = 0, err;
+
+	b.len = 0;
+	b.n = 0;
+	for (int i = 0; i < n; i++) {
+		if (!nsr_nl_fits(&b, ADDR_SIZE)) {
+			if ((err = addr_send(&b, ns, a + first, e)) < 0)
+				return err;
+			first = i;
+		}
+		if ((err = addr_put(&b, ns, &a[i], e)) < 0) {
+			int sent = addr_send(&b, ns, a + first, e);	/* the ones before */
+
+			return sent < 0 ? sent : err;
+		}
+	}
+	return addr_send(&b, ns, a + first, e);
+}
+
 int nsr_addr_add(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e)
 {
-	return addr_request(ns, ifname, cidr, 1, e);
+	return nsr_addrs_add(ns, &(nsr_addr){ .ifname = ifname, .cidr = cidr }, 1, e);
 }
 
 int nsr_addr_del(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e)
 {
-	return addr_request(ns, ifname, cidr, 0, e);
+	return addr_delete(ns, ifname, cidr, e);
 }

@@ -11,6 +11,16 @@
  * duplicate address detection, so they are usable at once. */
 int nsr_addr_add(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e);
 
+typedef struct nsr_addr {
+	const char *ifname;
+	const char *cidr;
+} nsr_addr;
+
+/* Add a[0..n-1] in windows of requests (core/nl.h), as nsr_addr_add would
+ * one by one.  An error names its address; the ones before it are in, and
+ * of those after it, the ones sent in the same window may be too. */
+int nsr_addrs_add(nsr_ns *ns, const nsr_addr *a, int n, nsr_error *e);
+
 /* Remove an address from ifname. */
 int nsr_addr_del(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e);
 

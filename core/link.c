@@ -6,7 +6,7 @@
 #include <netlink/msg.h>
 #include <netlink/attr.h>
 #include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
+#include <linux/veth.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,43 +24,47 @@ static int check_ifname(const char *what, const char *ifname, nsr_ns *ns,
 	return 0;
 }
 
-/* One RTM_NEWLINK; with fixed ifindexes when both namespaces are ours
- * (the kernel takes the peer's ifindex only when the first end has one). */
+/* One RTM_NEWLINK, built as iproute2's link_veth.c builds it: the peer's
+ * ifinfomsg and attributes nested in VETH_INFO_PEER, with IFLA_NET_NS_FD
+ * to make it in b.  Fixed ifindexes when both namespaces are ours (the
+ * kernel takes the peer's ifindex only when the first end has one). */
 static int veth_request(nsr_ns *a, const char *ifa, int ia, nsr_ns *b,
 			const char *ifb, int ib, int up)
 {
-	struct rtnl_link *link, *peer;
-	struct nl_msg *msg;
-	int err;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ia },
+			 peer = { .ifi_family = AF_UNSPEC, .ifi_index = ib };
+	struct rtattr *info, *data, *p;
+	uint32_t one = 1;
+	nsr_nl_batch req;
+	int failed;
 
-	if (!(link = rtnl_link_veth_alloc()))
-		return -ENOMEM;
-	peer = rtnl_link_veth_get_peer(link);	/* a new reference */
-	rtnl_link_set_name(link, ifa);
-	rtnl_link_set_name(peer, ifb);
-	if (ia)
-		rtnl_link_set_ifindex(link, ia);
-	if (ib)
-		rtnl_link_set_ifindex(peer, ib);
-	if (b != a)
-		rtnl_link_set_ns_fd(peer, b->fd);
-	/* The first end may be created up; the peer may not (ENOTCONN), and
-	 * libnl sends its flags as absolute: leave them alone. */
-	if (up)
-		rtnl_link_set_flags(link, IFF_UP);
+	req.len = 0;
+	req.n = 0;
+	/* The first end may be created up; the peer may not (ENOTCONN). */
+	if (up) {
+		ifi.ifi_flags = IFF_UP;
+		ifi.ifi_change = IFF_UP;
+	}
+	nsr_nl_msg(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+	nsr_nl_attr(&req, IFLA_IFNAME, ifa, strlen(ifa) + 1);
 	/* One queue each way, as a veth uses anyway: given, the kernel
 	 * allocates just that; left out, it allocates one per possible CPU
 	 * and then trims them, waiting for an RCU grace period per end. */
-	rtnl_link_set_num_tx_queues(link, 1);
-	rtnl_link_set_num_rx_queues(link, 1);
-	rtnl_link_set_num_tx_queues(peer, 1);
-	rtnl_link_set_num_rx_queues(peer, 1);
-	rtnl_link_put(peer);
-	err = rtnl_link_build_add_request(link, NLM_F_CREATE | NLM_F_EXCL, &msg);
-	rtnl_link_put(link);	/* frees the peer too */
-	if (err < 0)
-		return -ENOMEM;
-	return nsr_nl_talk(a, msg);
+	nsr_nl_attr(&req, IFLA_NUM_TX_QUEUES, &one, sizeof one);
+	nsr_nl_attr(&req, IFLA_NUM_RX_QUEUES, &one, sizeof one);
+	info = nsr_nl_attr(&req, IFLA_LINKINFO, NULL, 0);
+	nsr_nl_attr(&req, IFLA_INFO_KIND, "veth", sizeof "veth");
+	data = nsr_nl_attr(&req, IFLA_INFO_DATA, NULL, 0);
+	p = nsr_nl_attr(&req, VETH_INFO_PEER, &peer, sizeof peer);
+	nsr_nl_attr(&req, IFLA_IFNAME, ifb, strlen(ifb) + 1);
+	if (b != a)
+		nsr_nl_attr(&req, IFLA_NET_NS_FD, &b->fd, sizeof b->fd);
+	nsr_nl_attr(&req, IFLA_NUM_TX_QUEUES, &one, sizeof one);
+	nsr_nl_attr(&req, IFLA_NUM_RX_QUEUES, &one, sizeof one);
+	p->rta_len = nsr_nl_since(&req, p);
+	data->rta_len = nsr_nl_since(&req, data);
+	info->rta_len = nsr_nl_since(&req, info);
+	return nsr_nl_send(a, &req, &failed);
 }
 
 static int learn_index(nsr_ns *ns, const char *ifname, nsr_error *e)
@@ -160,34 +164,31 @@ int nsr_bridge_add(nsr_ns *ns, const char *name, nsr_error *e)
 
 /* IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { [IPV4_DEVCONF_x] = v } },
  *                AF_INET6 { IFLA_INET6_ADDR_GEN_MODE = m } } */
-static int put_af_spec(struct nl_msg *msg, const nsr_link_change *c)
+static void put_af_spec(nsr_nl_batch *req, const nsr_link_change *c)
 {
-	struct nlattr *spec, *inet, *conf, *inet6;
 	int v4 = c->forwarding >= 0 || c->rp_filter >= 0;
+	struct rtattr *spec, *inet, *conf;
 
 	if (!v4 && c->addr_gen_mode < 0)
-		return 0;
-	if (!(spec = nla_nest_start(msg, IFLA_AF_SPEC)))
-		return -ENOMEM;
+		return;
+	spec = nsr_nl_attr(req, IFLA_AF_SPEC, NULL, 0);
 	if (v4) {
-		if (!(inet = nla_nest_start(msg, AF_INET)) ||
-		    !(conf = nla_nest_start(msg, IFLA_INET_CONF)) ||
-		    (c->forwarding >= 0 &&
-		     nla_put_u32(msg, IPV4_DEVCONF_FORWARDING, (uint32_t)c->forwarding) < 0) ||
-		    (c->rp_filter >= 0 &&
-		     nla_put_u32(msg, IPV4_DEVCONF_RP_FILTER, (uint32_t)c->rp_filter) < 0))
-			return -ENOMEM;
-		nla_nest_end(msg, conf);
-		nla_nest_end(msg, inet);
+		inet = nsr_nl_attr(req, AF_INET, NULL, 0);
+		conf = nsr_nl_attr(req, IFLA_INET_CONF, NULL, 0);
+		if (c->forwarding >= 0)
+			nsr_nl_attr(req, IPV4_DEVCONF_FORWARDING, &(uint32_t){ (uint32_t)c->forwarding }, 4);
+		if (c->rp_filter >= 0)
+			nsr_nl_attr(req, IPV4_DEVCONF_RP_FILTER, &(uint32_t){ (uint32_t)c->rp_filter }, 4);
+		conf->rta_len = nsr_nl_since(req, conf);
+		inet->rta_len = nsr_nl_since(req, inet);
 	}
 	if (c->addr_gen_mode >= 0) {
-		if (!(inet6 = nla_nest_start(msg, AF_INET6)) ||
-		    nla_put_u8(msg, IFLA_INET6_ADDR_GEN_MODE, (uint8_t)c->addr_gen_mode) < 0)
-			return -ENOMEM;
-		nla_nest_end(msg, inet6);
+		struct rtattr *inet6 = nsr_nl_attr(req, AF_INET6, NULL, 0);
+
+		nsr_nl_attr(req, IFLA_INET6_ADDR_GEN_MODE, &(uint8_t){ (uint8_t)c->addr_gen_mode }, 1);
+		inet6->rta_len = nsr_nl_since(req, inet6);
 	}
-	nla_nest_end(msg, spec);
-	return 0;
+	spec->rta_len = nsr_nl_since(req, spec);
 }
 
 static int parse_mac(const char *s, unsigned char mac[6])
@@ -208,8 +209,8 @@ int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	unsigned char mac[6];
-	struct nl_msg *msg;
-	int master = 0, err;
+	nsr_nl_batch req;
+	int master = 0, failed, err;
 
 	if (c->mac && parse_mac(c->mac, mac) < 0)
 		return nsr_failmsg(e, -EINVAL, "link %s in %s: \"%s\" is not a MAC address",
@@ -225,18 +226,19 @@ int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
 		ifi.ifi_change = IFF_UP;
 		ifi.ifi_flags = c->up ? IFF_UP : 0;
 	}
-	if (!(msg = nlmsg_alloc_simple(RTM_NEWLINK, 0)))
-		return nsr_fail(e, -ENOMEM, "link %s", ifname);
-	if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
-	    (c->mtu && nla_put_u32(msg, IFLA_MTU, c->mtu) < 0) ||
-	    (c->mac && nla_put(msg, IFLA_ADDRESS, 6, mac) < 0) ||
-	    (c->master && nla_put_u32(msg, IFLA_MASTER, master) < 0) ||
-	    (c->rename && nla_put_string(msg, IFLA_IFNAME, c->rename) < 0) ||
-	    put_af_spec(msg, c) < 0) {
-		nlmsg_free(msg);
-		return nsr_fail(e, -ENOMEM, "link %s", ifname);
-	}
-	if ((err = nsr_nl_talk(ns, msg)) < 0)
+	req.len = 0;
+	req.n = 0;
+	nsr_nl_msg(&req, RTM_NEWLINK, 0, &ifi, sizeof ifi);
+	if (c->mtu)
+		nsr_nl_attr(&req, IFLA_MTU, &(uint32_t){ (uint32_t)c->mtu }, 4);
+	if (c->mac)
+		nsr_nl_attr(&req, IFLA_ADDRESS, mac, 6);
+	if (c->master)
+		nsr_nl_attr(&req, IFLA_MASTER, &(uint32_t){ (uint32_t)master }, 4);
+	if (c->rename)
+		nsr_nl_attr(&req, IFLA_IFNAME, c->rename, strlen(c->rename) + 1);
+	put_af_spec(&req, c);
+	if ((err = nsr_nl_send(ns, &req, &failed)) < 0)
 		return nsr_fail(e, err, "link %s in %s", ifname, nsr_ns_label(ns));
 	if (c->rename) {
 		nsr_ifindex_forget(ns, ifname);

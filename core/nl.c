@@ -44,11 +44,6 @@ int nsr_nl_open(nsr_ns *ns)
 {
 	int err;
 
-	/* libnl allocates a page per message by default, zeroed; nsrun's
-	 * requests take a few hundred bytes.  Under 1 KiB, malloc serves
-	 * them from its small bins, without first merging every small free
-	 * chunk (malloc_consolidate) as it does before each larger request. */
-	nlmsg_set_default_size(1000);
 
 	ns->sk = nl_socket_alloc();
 	if (!ns->sk)

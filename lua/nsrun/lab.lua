@@ -130,6 +130,8 @@ end
 
 -- How long each phase took: lab.times[phase] = seconds (nodes and links are
 -- counted from the lab's start to the first autoaddr).
+local added   -- added(node, ifname, cidr): with Node:addr below
+
 local function timed(lab, phase, fn)
   local t0 = core.now()
   local r, r2 = fn()
@@ -425,10 +427,19 @@ function Lab:autoaddr(opts)
   progress.clear(self)
   local plan = timed(self, "addresses", function() return require("nsrun.ipam").plan(self, opts, fail) end)
   self.ipv6 = opts and opts.ipv6 or self.ipv6
+  -- each node's addresses in one batch: windows of requests, not one each
   timed(self, "addresses", function()
-    for i, a in ipairs(plan) do
-      a.node:addr(a.ifname, a.cidr)
-      progress.update(self, "addresses", i, #plan)
+    local of, nodes, done = {}, {}, 0
+    for _, a in ipairs(plan) do
+      local list = of[a.node]
+      if not list then list = {}; of[a.node] = list; nodes[#nodes + 1] = a.node end
+      list[#list + 1] = a
+    end
+    for _, node in ipairs(nodes) do
+      check(node.ns:addr_batch(of[node]))
+      for _, a in ipairs(of[node]) do added(node, a.ifname, a.cidr) end
+      done = done + #of[node]
+      progress.update(self, "addresses", done, #plan)
     end
   end)
   progress.clear(self)
@@ -638,18 +649,24 @@ local function node_arg(self, fname)
   alive(self.lab)
 end
 
+-- What the lab keeps of an address it put on node: the first IPv6 one
+-- turns IPv6 forwarding on in a router.
+function added(node, ifname, cidr)
+  node.addrs[#node.addrs + 1] = { ifname = ifname, cidr = cidr }
+  if not node.ipv6 and cidr:find(":", 1, true) then
+    node.ipv6 = true
+    if node.owned and node.forwards then node:ensure(FORWARDING[2], "1") end
+  end
+  node.lab.counts.addresses = node.lab.counts.addresses + 1
+end
+
 -- node:addr(ifname, "192.0.2.1/24")
 function Node:addr(ifname, cidr)
   node_arg(self, "addr")
   util.string_arg(ifname, 1, "addr")
   util.string_arg(cidr, 2, "addr")
   check(self.ns:addr(ifname, cidr))
-  self.addrs[#self.addrs + 1] = { ifname = ifname, cidr = cidr }
-  if not self.ipv6 and cidr:find(":", 1, true) then
-    self.ipv6 = true
-    if self.owned and self.forwards then self:ensure(FORWARDING[2], "1") end
-  end
-  self.lab.counts.addresses = self.lab.counts.addresses + 1
+  added(self, ifname, cidr)
   return self
 end
 
