@@ -25,7 +25,8 @@ local function explicit(lab, fail)
   local list, seen = {}, {}
   for _, node in ipairs(lab.order) do
     for _, a in ipairs(node.addrs) do
-      local n, len = ip4.parse(a.cidr)
+      local n, len = a.n, a.len
+      if not n then n, len = ip4.parse(a.cidr) end
       if n then
         local where = node.name .. ":" .. a.ifname
         if seen[n] then
@@ -39,7 +40,8 @@ local function explicit(lab, fail)
   return list
 end
 
--- plan(lab, opts, fail) -> list of { node, ifname, cidr } to add.
+-- plan(lab, opts, fail) -> list of { node, ifname, cidr [, n, len] } to add
+-- (n, len: an IPv4 address as an integer and its prefix length).
 function M.plan(lab, opts, fail)
   opts = setmetatable(opts or {}, { __index = M.defaults })
   local given = explicit(lab, fail)
@@ -67,7 +69,7 @@ function M.plan(lab, opts, fail)
 
   local out = {}
   local function add(node, ifname, n, len)
-    out[#out + 1] = { node = node, ifname = ifname, cidr = ip4.format(n, len) }
+    out[#out + 1] = { node = node, ifname = ifname, cidr = ip4.format(n, len), n = n, len = len }
   end
   local segs = l2.segments(lab)
   for _, seg in ipairs(segs) do

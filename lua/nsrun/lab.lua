@@ -437,7 +437,7 @@ function Lab:autoaddr(opts)
     end
     for _, node in ipairs(nodes) do
       check(node.ns:addr_batch(of[node]))
-      for _, a in ipairs(of[node]) do added(node, a.ifname, a.cidr) end
+      for _, a in ipairs(of[node]) do added(node, a.ifname, a.cidr, a.n, a.len) end
       done = done + #of[node]
       progress.update(self, "addresses", done, #plan)
     end
@@ -593,8 +593,10 @@ end
 function Lab:model()
   local nodes, links, bridges = {}, {}, {}
   for i, n in ipairs(self.order) do
+    local addrs = {}
+    for j, a in ipairs(n.addrs) do addrs[j] = { ifname = a.ifname, cidr = a.cidr } end
     nodes[i] = { name = n.name, ns = n.nsname, role = n.role, tier = n.tier, pod = n.pod,
-      pid = n.pid, container = n.container, addrs = n.addrs, impair = n.impairments }
+      pid = n.pid, container = n.container, addrs = addrs, impair = n.impairments }
   end
   for i, l in ipairs(self.links) do
     links[i] = { a = l.a.node.name, ifa = l.a.name, b = l.b.node.name, ifb = l.b.name,
@@ -649,10 +651,11 @@ local function node_arg(self, fname)
   alive(self.lab)
 end
 
--- What the lab keeps of an address it put on node: the first IPv6 one
--- turns IPv6 forwarding on in a router.
-function added(node, ifname, cidr)
-  node.addrs[#node.addrs + 1] = { ifname = ifname, cidr = cidr }
+-- What the lab keeps of an address it put on node (with n, len when
+-- ipam chose it: the IPv4 address as an integer and its length): the first
+-- IPv6 one turns IPv6 forwarding on in a router.
+function added(node, ifname, cidr, n, len)
+  node.addrs[#node.addrs + 1] = { ifname = ifname, cidr = cidr, n = n, len = len }
   if not node.ipv6 and cidr:find(":", 1, true) then
     node.ipv6 = true
     if node.owned and node.forwards then node:ensure(FORWARDING[2], "1") end

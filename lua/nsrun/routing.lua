@@ -24,7 +24,8 @@ local function addresses(lab)
   local v4 = {}
   for _, node in ipairs(lab.order) do
     for _, a in ipairs(node.addrs) do
-      local n, len = ip4.parse(a.cidr)
+      local n, len = a.n, a.len   -- given with the ones ipam chose
+      if not n then n, len = ip4.parse(a.cidr) end
       if n then
         local list = l2.get(v4, node, a.ifname)
         if not list then list = {}; l2.put(v4, node, a.ifname, list) end
@@ -66,17 +67,20 @@ function M.plan(lab, opts)
     local k = sorted_key(names)
     local d = dests[k]
     if not d then d = { owners = owners, prefixes = {}, seen = {} }; dests[k] = d; order[#order + 1] = d end
-    local pk = n .. "/" .. len
-    if not d.seen[pk] then d.seen[pk] = true; table.insert(d.prefixes, { n = n, len = len }) end
+    local pk = n * 64 + len
+    if not d.seen[pk] then d.seen[pk] = true; d.prefixes[#d.prefixes + 1] = { n = n, len = len } end
   end
   local gateway = {}   -- non-router node -> { via } (first router on its first routed segment)
   for _, seg in ipairs(segs) do
-    local rs, subnets = {}, {}
+    local rs, subnets, seen = {}, {}, {}
     for _, i in ipairs(seg.ifs) do
       for _, a in ipairs(l2.get(v4, i.node, i.ifname) or NONE) do
         if is_router[i.node] then rs[#rs + 1] = { node = i.node, ifname = i.ifname, n = a.n } end
         local net = ip4.network(a.n, a.len)
-        subnets[net .. "/" .. a.len] = { n = net, len = a.len }
+        if not seen[net * 64 + a.len] then
+          seen[net * 64 + a.len] = true
+          subnets[#subnets + 1] = { n = net, len = a.len }
+        end
       end
     end
     for _, x in ipairs(rs) do
@@ -91,7 +95,7 @@ function M.plan(lab, opts)
       for _, x in ipairs(rs) do
         if not seen[x.node] then seen[x.node] = true; owners[#owners + 1] = x.node end
       end
-      for _, s in pairs(subnets) do dest(owners, s.n, s.len) end
+      for _, s in ipairs(subnets) do dest(owners, s.n, s.len) end
       for _, i in ipairs(seg.ifs) do
         if not is_router[i.node] and l2.get(v4, i.node, i.ifname) and not gateway[i.node] then
           gateway[i.node] = { via = ip4.ntoa(rs[1].n) }
