@@ -319,6 +319,17 @@ local function port_name(br, other, ifname)
   return name
 end
 
+-- An end's interface name: valid, free in the lab, and free in a namespace
+-- the lab does not own.
+local function check_end(lab, node, ifname)
+  local why = core.ifname_invalid(ifname)
+  if why then fail(("interface %q in %s: name %s"):format(ifname, node.name, why)) end
+  if node.ifaces[ifname] then fail(("interface %s exists already in %s"):format(ifname, node.name)) end
+  if not node.owned and node.ns:ifindex(ifname) then
+    collide(lab, taken(lab, ("interface %s in %s"):format(ifname, node.name), "link", node.nsname, ifname))
+  end
+end
+
 local function is_end(v) return getmetatable(v) == Node or getmetatable(v) == Bridge end
 
 -- lab:link(a, [ifa,] b, [ifb,] [opts]) -> a veth pair between two nodes,
@@ -361,14 +372,8 @@ function Lab:link(...)
     end
   end
   if na == nb and ifa == ifb then fail(("link %s: both ends are %s"):format(na.name, ifa)) end
-  for _, e in ipairs { { na, ifa }, { nb, ifb } } do
-    local why = core.ifname_invalid(e[2])
-    if why then fail(("interface %q in %s: name %s"):format(e[2], e[1].name, why)) end
-    if e[1].ifaces[e[2]] then fail(("interface %s exists already in %s"):format(e[2], e[1].name)) end
-    if not e[1].owned and e[1].ns:ifindex(e[2]) then
-      collide(self, taken(self, ("interface %s in %s"):format(e[2], e[1].name), "link", e[1].nsname, e[2]))
-    end
-  end
+  check_end(self, na, ifa)
+  check_end(self, nb, ifb)
   -- Deleting either end of a veth deletes both: record one end that lives
   -- in a namespace this lab does not own, if there is one.
   local record
