@@ -91,6 +91,14 @@ local function record(build)
     end
     function o:addr(ifname, cidr) ops[#ops + 1] = { "addresses", "addr", me, ifname, cidr } return true end
     function o:route(dst, nh) ops[#ops + 1] = { "routes", "route", me, dst, nh } return true end
+    function o:addr_batch(list)
+      for _, a in ipairs(list) do o:addr(a.ifname, a.cidr) end
+      return true
+    end
+    function o:route_batch(list)
+      for _, r in ipairs(list) do o:route(r.dst, r.nexthops) end
+      return true
+    end
     function o:sysctl(key, value)
       if value then ops[#ops + 1] = { "settings", "sysctl", me, key, value } return true end
       -- what a real new namespace starts with: IPv4's conf is copied from

@@ -479,9 +479,10 @@ function Lab:autoroute(opts)
   -- kernel (res:install, no table per route), in windows of requests.
   local function router_routes(node, i)
     local n, widest
-    if self.dry then
+    if self.dry then   -- as tables, for the dry backend (and what records it)
       n, widest = res:count(i), 0
       for _, r in ipairs(plan[node]) do widest = math.max(widest, #r.nexthops) end
+      check(node.ns:route_batch(plan[node]))
     else
       n, widest = check(res:install(i, node.ns))
       if p6 then check(res:install(i, node.ns, p6, via6)) end
