@@ -210,10 +210,15 @@ static int m_bridge(lua_State *L)
 
 static const char *optfield(lua_State *L, int t, const char *k)
 {
-	/* a string, not a number lua_tostring would convert: the table must
-	 * hold what s points to once it is popped */
-	int type = lua_getfield(L, t, k);
+	/* a string, not a number lua_tostring would convert, read raw (not
+	 * made by an __index): the table must hold what s points to once it
+	 * is popped -- a batch reads many before it uses them */
+	int type;
 	const char *s;
+
+	t = lua_absindex(L, t);
+	lua_pushstring(L, k);
+	type = lua_rawget(L, t);
 
 	if (type != LUA_TNIL && type != LUA_TSTRING)
 		luaL_error(L, "field '%s' must be a string", k);
@@ -317,9 +322,9 @@ static int m_addr_batch(lua_State *L)
 	int k = 0, err;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
-	n = luaL_len(L, 2);
+	n = (lua_Integer)lua_rawlen(L, 2);
 	for (lua_Integer i = 1; i <= n; i++) {
-		lua_geti(L, 2, i);
+		lua_rawgeti(L, 2, i);
 		luaL_argexpected(L, lua_istable(L, -1), 2, "table of addresses");
 		a[k].ifname = optfield(L, -1, "ifname");
 		a[k].cidr = optfield(L, -1, "cidr");
@@ -345,10 +350,10 @@ static int nexthops(lua_State *L, int t, nsr_nexthop *nh, int max, int arg)
 	t = lua_absindex(L, t);
 	if (!lua_istable(L, t))
 		luaL_argerror(L, arg, "next hops must be a table");
-	n = (int)luaL_len(L, t);
+	n = (int)lua_rawlen(L, t);
 	luaL_argcheck(L, n >= 1 && n <= max, arg, "1..256 next hops");
 	for (int i = 0; i < n; i++) {
-		lua_geti(L, t, i + 1);
+		lua_rawgeti(L, t, i + 1);
 		luaL_argcheck(L, lua_istable(L, -1), arg, "next hops are tables");
 		nh[i].via = optfield(L, -1, "via");
 		nh[i].dev = optfield(L, -1, "dev");
@@ -372,7 +377,7 @@ static int m_route(lua_State *L)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
 	nsr_route r = { .dst = luaL_checkstring(L, 2) };
-	nsr_nexthop *nh = lua_newuserdatauv(L, 256 * sizeof *nh, 0);	/* freed by the GC */
+	nsr_nexthop nh[256];
 	nsr_error e = { 0 };
 
 	r.nnh = nexthops(L, 3, nh, 256, 3);
@@ -396,15 +401,15 @@ static int m_route_batch(lua_State *L)
 	int k = 0, used = 0, err;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
-	n = luaL_len(L, 2);
+	n = (lua_Integer)lua_rawlen(L, 2);
 	for (lua_Integer i = 1; i <= n + 1; i++) {
 		int room = 0;
 
 		if (i <= n) {
-			lua_geti(L, 2, i);
+			lua_rawgeti(L, 2, i);
 			luaL_argexpected(L, lua_istable(L, -1), 2, "table of routes");
-			lua_getfield(L, -1, "nexthops");
-			room = lua_istable(L, -1) ? (int)luaL_len(L, -1) : 0;
+			lua_pushliteral(L, "nexthops");
+			room = lua_rawget(L, -2) == LUA_TTABLE ? (int)lua_rawlen(L, -1) : 0;
 			lua_pop(L, 1);
 		}
 		/* the routes parsed so far go when these would not fit */
@@ -415,12 +420,11 @@ static int m_route_batch(lua_State *L)
 		}
 		if (i > n)
 			break;
-		if (lua_getfield(L, -1, "dst") != LUA_TSTRING)
+		if (!(r[k].dst = optfield(L, -1, "dst")))
 			luaL_error(L, "route %I: dst must be a string", i);
-		r[k].dst = lua_tostring(L, -1);
-		lua_pop(L, 1);
-		lua_getfield(L, -1, "nexthops");
-		r[k].nnh = nexthops(L, -1, pool + used, 256, 2);	/* room <= HOPS - used */
+		lua_pushliteral(L, "nexthops");
+		lua_rawget(L, -2);
+		r[k].nnh = nexthops(L, -1, pool + used, HOPS - used < 256 ? HOPS - used : 256, 2);
 		lua_pop(L, 1);
 		r[k].nh = pool + used;
 		route_opts(L, -1, &r[k]);

@@ -52,8 +52,9 @@ out:
 #define ADDR_SIZE (NLMSG_SPACE(sizeof(struct ifaddrmsg)) + 3 * RTA_SPACE(16))
 
 /* Check a, then append its RTM_NEWADDR: the ifaddrmsg, IFA_LOCAL and
- * IFA_ADDRESS, and for IPv4 up to /30 IFA_BROADCAST -- what ip and libnl
- * send; IPv6 addresses with IFA_F_NODAD. */
+ * IFA_ADDRESS (as ip and libnl send them), for IPv4 up to /30 the
+ * subnet's broadcast address (as ifconfig sets it, or ip with "brd +"),
+ * and for IPv6 IFA_F_NODAD. */
 static int addr_put(nsr_nl_batch *b, nsr_ns *ns, const nsr_addr *a, nsr_error *e)
 {
 	struct ifaddrmsg ifa = { 0 };

@@ -55,6 +55,10 @@ int nsr_nl_open(nsr_ns *ns)
 		return nle_to_errno(err);
 	}
 	nl_socket_modify_err_cb(ns->sk, NL_CB_CUSTOM, keep_errno, ns);
+	/* A window's error replies must fit the receive buffer: without the
+	 * request they quote (NETLINK_CAP_ACK), in a buffer of 256 KiB. */
+	setsockopt(nl_socket_get_fd(ns->sk), SOL_NETLINK, NETLINK_CAP_ACK, &(int){ 1 }, sizeof(int));
+	nl_socket_set_buffer_size(ns->sk, 262144, 0);
 	/* nsr_nl_talk reads its ACKs itself, so libnl's expected sequence
 	 * number falls behind: let libnl's own reads (dumps) not check it;
 	 * every request's reply is read before the next request anyway. */
@@ -119,13 +123,13 @@ void *nsr_nl_msg(nsr_nl_batch *b, int type, int flags, const void *fixed, size_t
 	struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + b->len);
 
 	memset(h, 0, NLMSG_SPACE(size));
-	h->nlmsg_len = NLMSG_LENGTH(size);
+	h->nlmsg_len = NLMSG_SPACE(size);	/* attributes follow aligned */
 	h->nlmsg_type = (unsigned short)type;
 	h->nlmsg_flags = (unsigned short)(NLM_F_REQUEST | flags);
 	memcpy(NLMSG_DATA(h), fixed, size);
 	b->cur = b->len;
 	b->n++;
-	b->len += NLMSG_ALIGN(h->nlmsg_len);
+	b->len += h->nlmsg_len;
 	return NLMSG_DATA(h);
 }
 
@@ -219,8 +223,12 @@ int nsr_nl_send(nsr_ns *ns, nsr_nl_batch *b, int *failed)
 				goto done;
 		}
 	}
-	*failed = -1;	/* replies lost: which requests failed is unknown */
-	return ns->nlerr = -ENOBUFS;
+	/* Replies were lost: the ones kept came first, in order.  Without
+	 * one, which requests failed is unknown. */
+	if (first < 0) {
+		*failed = -1;
+		return ns->nlerr = -ENOBUFS;
+	}
 done:
 	*failed = first;
 	return ns->nlerr = err;

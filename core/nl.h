@@ -48,7 +48,8 @@ int nsr_nl_fits(const nsr_nl_batch *b, size_t size);
 void *nsr_nl_msg(nsr_nl_batch *b, int type, int flags, const void *fixed, size_t size);
 
 /* Append an attribute to the current request; return it.  Nest by
- * appending an empty one and calling nsr_nl_end on it after its members. */
+ * appending an empty one and setting its rta_len to nsr_nl_since(b, it)
+ * after its members. */
 struct rtattr *nsr_nl_attr(nsr_nl_batch *b, int type, const void *data, size_t size);
 
 /* Append size zeroed bytes to the current request (an rtnexthop). */

@@ -119,8 +119,7 @@ function M.plan(lab, opts, fail)
     end
     for i = 1, #out do
       local a = out[i]
-      local n, len = ip4.parse(a.cidr)
-      out[#out + 1] = { node = a.node, ifname = a.ifname, cidr = M.map6(p6, n, len) }
+      out[#out + 1] = { node = a.node, ifname = a.ifname, cidr = M.map6(p6, a.n, a.len) }
     end
   end
   return out

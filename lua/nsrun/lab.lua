@@ -475,17 +475,32 @@ function Lab:autoroute(opts)
     via6 = {}
     for e, v in ipairs(compiled.via) do via6[e] = v6(v) end
   end
+  -- A route's IPv6 twin (dual stack): the same next hops' IPv6 addresses.
+  local function twin(r)
+    local hops = {}
+    for i, h in ipairs(r.nexthops) do hops[i] = { via = v6(h.via), dev = h.dev } end
+    return { dst = r.dst == "default" and "default" or v6(r.dst), nexthops = hops }
+  end
+  local function installed(a, b, code)
+    if not a then fail(b, code) end
+    return a, b
+  end
   -- A router's routes go from the computation's result straight to the
   -- kernel (res:install, no table per route), in windows of requests.
   local function router_routes(node, i)
     local n, widest
     if self.dry then   -- as tables, for the dry backend (and what records it)
-      n, widest = res:count(i), 0
-      for _, r in ipairs(plan[node]) do widest = math.max(widest, #r.nexthops) end
-      check(node.ns:route_batch(plan[node]))
-    else
-      n, widest = check(res:install(i, node.ns))
-      if p6 then check(res:install(i, node.ns, p6, via6)) end
+      local list, twins = plan[node], {}
+      n, widest = #list, 0
+      for j, r in ipairs(list) do
+        widest = math.max(widest, #r.nexthops)
+        if p6 then twins[j] = twin(r) end
+      end
+      check(node.ns:route_batch(list))
+      if p6 then check(node.ns:route_batch(twins)) end
+    else   -- res:install -> routes, widest | nil, message, errno
+      n, widest = installed(res:install(i, node.ns))
+      if p6 then installed(res:install(i, node.ns, p6, via6)) end
     end
     self.counts.routes = self.counts.routes + n * (p6 and 2 or 1)
     -- with ECMP, loose reverse-path filtering
@@ -501,11 +516,7 @@ function Lab:autoroute(opts)
     local batch = {}
     for _, r in ipairs(routes) do
       batch[#batch + 1] = r
-      if p6 then
-        local hops = {}
-        for i, h in ipairs(r.nexthops) do hops[i] = { via = v6(h.via), dev = h.dev } end
-        batch[#batch + 1] = { dst = "default", nexthops = hops }
-      end
+      if p6 then batch[#batch + 1] = twin(r) end
     end
     check(node.ns:route_batch(batch))
     table.move(batch, 1, #batch, #node.routes + 1, node.routes)

@@ -72,13 +72,13 @@ function M.plan(lab, opts)
   end
   local gateway = {}   -- non-router node -> { via } (first router on its first routed segment)
   for _, seg in ipairs(segs) do
-    local rs, subnets, seen = {}, {}, {}
+    local rs, subnets, met = {}, {}, {}
     for _, i in ipairs(seg.ifs) do
       for _, a in ipairs(l2.get(v4, i.node, i.ifname) or NONE) do
         if is_router[i.node] then rs[#rs + 1] = { node = i.node, ifname = i.ifname, n = a.n } end
         local net = ip4.network(a.n, a.len)
-        if not seen[net * 64 + a.len] then
-          seen[net * 64 + a.len] = true
+        if not met[net * 64 + a.len] then
+          met[net * 64 + a.len] = true
           subnets[#subnets + 1] = { n = net, len = a.len }
         end
       end

@@ -29,6 +29,9 @@ end
 for i = 0, 99 do list[#list + 1] = { dst = ("2001:db8:%x::/48"):format(0x100 + i), via = "2001:db8:1::2" } end
 a:route_batch(list)
 print("routes", lab:summary().routes)
+-- again: every route fails (File exists), a window of error replies each
+local ok, e = pcall(a.route_batch, a, list)
+print("again", ok, tostring(e))
 LUA
 out=$("$NSRUN" "$tmp/routes.lua" 2>&1)
 rc=$?
@@ -55,8 +58,33 @@ r = [x for x in json.load(open('$tmp/v6.json')) if x.get('gateway') == '2001:db8
 assert len(r) == 100, len(r)
 assert {x['dst'] for x in r} == {'2001:db8:%x::/48' % (0x100 + i) for i in range(100)}"
 check "ping over a batch's ECMP route's first hop" ip netns exec rt-a ping -c1 -W2 192.0.2.2
+
+check "the same 400 routes again: each window's failures come back, the first named" \
+  bash -c "printf '%s' \"\$1\" | grep -q 'again	false	.*route 10.100.0.0/24 in rt-a: File exists'" _ "$out"
 check "nsrun destroy rts" "$NSRUN" destroy rts
 expect_clean "after destroy"
+
+# Routers with no route (a star's hub) and with one (each end of a chain
+# of two): routed and reachable.
+cat >"$tmp/small.lua" <<'LUA'
+local nsrun = require "nsrun"
+local lab = nsrun.lab("rtstar", { prefix = "rs-" })
+local t = lab:star(3)
+lab:autoaddr(); lab:autoroute()
+assert(lab:expect(t.hosts):reaches(t.hosts).ok)
+local chain = nsrun.lab("rtchain", { prefix = "rc-" })
+chain:linear(2, { hosts = 1 })
+chain:autoaddr(); chain:autoroute()
+assert(chain:expect(chain:all "host"):reaches(chain:all "host").ok)
+print("routes", lab:summary().routes, chain:summary().routes)
+LUA
+out=$("$NSRUN" "$tmp/small.lua" 2>&1)
+rc=$?
+[ $rc = 0 ] && pass "a star (the hub has no route) and a chain of two routers: routed" \
+  || fail "small labs: exit $rc: $out"
+check "nsrun destroy rs-rtstar (a lab's name takes its prefix)" "$NSRUN" destroy rs-rtstar
+check "nsrun destroy rc-rtchain" "$NSRUN" destroy rc-rtchain
+expect_clean "after the small labs"
 
 # An error in the middle of a batch (the 150th route's gateway is on no
 # link): the error names that route and the script's line; nothing is left.
