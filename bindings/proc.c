@@ -98,6 +98,19 @@ static int l_proc_end(lua_State *L)
 					    (int)luaL_optinteger(L, 3, 1000), &e), &e);
 }
 
+/* ns:running() -> true while the process the namespace was attached from
+ * runs, false once it has exited, nil when it has none */
+static int m_running(lua_State *L)
+{
+	int r = nsr_ns_running(nsrun_checkns(L, 1));
+
+	if (r < 0)
+		lua_pushnil(L);
+	else
+		lua_pushboolean(L, r);
+	return 1;
+}
+
 /* proc_alive(pid, start) -> bool */
 static int l_proc_alive(lua_State *L)
 {
@@ -115,6 +128,7 @@ static const luaL_Reg methods[] = {
 	{ "spawn", m_spawn },
 	{ "exec", m_exec },
 	{ "hold", m_hold },
+	{ "running", m_running },
 	{ NULL, NULL }
 };
 

@@ -321,6 +321,14 @@ int nsr_ns_hold(nsr_ns *ns, pid_t pid, nsr_error *e)
 	return 0;
 }
 
+int nsr_ns_running(const nsr_ns *ns)
+{
+	if (ns->pidfd < 0)
+		return -1;
+	/* a pidfd reads as ready once its process has exited */
+	return poll(&(struct pollfd){ .fd = ns->pidfd, .events = POLLIN }, 1, 0) == 0;
+}
+
 int nsr_ns_open_root(nsr_ns **out, nsr_error *e)
 {
 	nsr_ns *ns;

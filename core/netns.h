@@ -53,6 +53,10 @@ int nsr_ns_open(const char *name, nsr_ns **out, nsr_error *e);
  * container: ns->whole). */
 int nsr_ns_hold(nsr_ns *ns, pid_t pid, nsr_error *e);
 
+/* Whether the process ns holds (attach, hold) still runs: 1 yes, 0 it
+ * has exited, -1 ns holds none. */
+int nsr_ns_running(const nsr_ns *ns);
+
 /* The namespace nsrun was started in (the host's, usually). */
 int nsr_ns_open_root(nsr_ns **out, nsr_error *e);
 

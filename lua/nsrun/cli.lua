@@ -136,6 +136,16 @@ local function opened_since(first)
   return labs, results
 end
 
+-- A script that ended with a container of its labs gone (its command
+-- exited) failed: the lab is not the one asked for.
+local function containers_running(labs)
+  for _, lab in ipairs(labs) do
+    local ok, why = lab:containers_running()
+    if not ok then return false, why end
+  end
+  return true
+end
+
 -- The pre-flight pass (nsrun.preflight): nil when the script may run,
 -- else why not (every name it needs that is taken, one per line).
 local function preflight(path, list, opts)
@@ -157,6 +167,7 @@ local function run_script(path, list, opts)
   if why then eprintf("nsrun: %s\n", why:gsub("\n", "\nnsrun: ")) return 1 end
   local ok, e = execute(path, list)
   local labs, results = opened_since(1)
+  if ok then ok, e = containers_running(labs) end
   if not ok then
     eprintf("nsrun: %s\n", e)
     if opts.keep then
@@ -211,6 +222,7 @@ local function cmd_test(argv)
     local ok, e = true, preflight(path, {}, opts)
     if e then ok = false else ok, e = execute(path, {}) end
     local labs, results = opened_since(first)
+    if ok then ok, e = containers_running(labs) end
     local run = { script = path, results = results, seconds = nsrun.core.now() - t0 }
     if not ok then
       run.status, run.error = "error", e

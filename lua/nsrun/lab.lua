@@ -185,7 +185,7 @@ function Lab:attach(name, opts)
   node.role, node.owned, node.pid = "attached", false, c and c.pid or opts.pid
   node.known = {}
   if c then
-    node.container = { id = c.id, name = c.name, adopted = true }
+    node.container = { id = c.id, name = c.name, adopted = true, where = util.where() }
     node.ns:whole(true)
   end
   return node
@@ -234,7 +234,7 @@ function Lab:container(name, opts)
     return ns
   end)
   node.role, node.owned, node.known, node.pid = opts.role or "host", false, {}, pid
-  node.container = { id = id, name = node.nsname }
+  node.container = { id = id, name = node.nsname, where = util.where() }
   node:forwarding(node.role == "router")
   return node
 end
@@ -404,6 +404,23 @@ function Lab:all(role)
     if role == nil or n.role == role then t[#t + 1] = n end
   end
   return t
+end
+
+-- lab:containers_running() -> true, or nil and why: the first container
+-- node whose process has ended since it was attached.  Its namespace lives
+-- on (nsrun's mount holds it) but the container does not: nothing runs
+-- there and `docker exec` fails.  nsrun asks when a script ends, before it
+-- calls the lab up.
+function Lab:containers_running()
+  if self.dry or self.destroyed then return true end
+  for _, node in ipairs(self.order) do
+    local c = node.container
+    if c and node.ns:running() == false then
+      return nil, ("%scontainer %s exited while lab %s was built (a container node's "
+        .. "command must keep running)"):format(c.where or "", c.name, self.name)
+    end
+  end
+  return true
 end
 
 function Lab:summary()

@@ -6,7 +6,7 @@
 tmp=$(mktemp -d)
 unshare -n sleep 300 &
 other=$!
-trap 'kill $other 2>/dev/null; rm -rf "$tmp"' EXIT
+on_exit 'kill $other 2>/dev/null; rm -rf "$tmp"'
 sleep 0.2
 
 cat >"$tmp/attach.lua" <<LUA

@@ -12,7 +12,7 @@ fi
 containers() { docker ps -a --format '{{.Names}}' | sort | tr '\n' ' '; }
 C0=$(containers)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+on_exit 'rm -rf "$tmp"; docker rm -f nsrun-adopted db3 >/dev/null 2>&1'
 
 check "nsrun docker-home.lua" "$NSRUN" scenarios/docker-home.lua image="$IMAGE"
 for c in verizon router laptop; do
@@ -73,8 +73,16 @@ bad() {
 }
 bad "a missing image" 'lab:container("db1", { image = "nsrun-test/no-such-image" })' \
   'bad.lua:2: container db1: No such image'
-bad "a container that exits at once" "lab:container(\"db2\", { image = \"$IMAGE\", cmd = { \"true\" } })" \
-  'exited before it could be attached'
+# A container whose command ends is an error whenever it ends before the
+# script does: at once (before nsrun could attach it, or just after), or
+# while the lab is built.  Each script waits for the exit, so each case
+# is what its name says.
+bad "a container that exits at once" "lab:container(\"db2\", { image = \"$IMAGE\", cmd = { \"true\" } })
+os.execute(\"sleep 1\")" 'bad.lua:2: container db2 exited'
+bad "a container that exits while the lab is built" \
+  "local c = lab:container(\"db2\", { image = \"$IMAGE\", cmd = { \"sleep\", \"1\" } })
+os.execute(\"while [ -e /proc/\" .. c.pid .. \" ]; do sleep 0.1; done\")" \
+  'bad.lua:2: container db2 exited while lab dbad was built'
 docker run -d --net=none --name db3 "$IMAGE" sleep 100000 >/dev/null
 C0=$(containers)
 bad "a name taken by another container" "lab:container(\"db3\", { image = \"$IMAGE\", cmd = { \"sleep\", \"9\" } })" \

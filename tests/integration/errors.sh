@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+on_exit 'rm -rf "$tmp"'
 
 cases=(
 'lab:node("a/b")|bad.lua:3: node name "a/b": may hold only letters'

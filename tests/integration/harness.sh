@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+on_exit 'rm -rf "$tmp"'
 
 check "nsrun test home.lua levels.lua: exit 0" "$NSRUN" test scenarios/home.lua scenarios/levels.lua
 expect_clean "after a passing test"

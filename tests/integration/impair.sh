@@ -8,7 +8,7 @@
 tmp=$(mktemp -d)
 server=
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+on_exit cleanup
 
 cat >"$tmp/rate.lua" <<'LUA'
 local lab = require("nsrun").lab "rate"

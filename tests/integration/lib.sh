@@ -31,6 +31,21 @@ snapshot() {
 }
 
 BEFORE=$(snapshot)
+LABS_BEFORE=$(ls -A /run/nsrun 2>/dev/null)
+
+# on_exit 'COMMAND': run at exit, before the labs this test left are
+# removed.  A failed check must not leave its lab on the machine: labs that
+# appeared while the test ran are its own (ctest runs these one at a time).
+AT_EXIT=
+on_exit() { AT_EXIT="$AT_EXIT$1;"; }
+leave_clean() {
+  eval "$AT_EXIT"
+  local lab
+  for lab in $(ls -A /run/nsrun 2>/dev/null); do
+    grep -qxF "$lab" <<<"$LABS_BEFORE" || "$NSRUN" destroy "$lab" >/dev/null 2>&1
+  done
+}
+trap leave_clean EXIT
 
 # expect_clean: the host looks as it did when the test started.
 expect_clean() {

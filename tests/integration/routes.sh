@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+on_exit 'rm -rf "$tmp"'
 
 # 300 IPv4 routes (every third ECMP over two links, weights 1 and 3; every
 # fifth with metric 20) and 100 IPv6 ones: several windows of requests.

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+on_exit 'rm -rf "$tmp"'
 
 check "datacenter.lua spines=2 leaves=2 hosts=2 is up" "$NSRUN" scenarios/datacenter.lua spines=2 leaves=2 hosts=2
 
