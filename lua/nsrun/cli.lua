@@ -105,7 +105,8 @@ local function teardown(labs, why)
 end
 
 -- Run a script: its arguments as `arg` and `args`; os.exit ends the script,
--- not nsrun.  Returns true, or false and the error (as text).
+-- not nsrun.  Returns true, or false, the error (as text) and the status
+-- the script chose with os.exit, if it did.
 local function execute(path, list)
   local chunk, err = loadfile(path)
   if not chunk then return false, err end
@@ -118,11 +119,12 @@ local function execute(path, list)
   end
   local ok, e = xpcall(chunk, handler, table.unpack(list))
   os.exit = exit
+  local status
   if not ok and type(e) == "table" and e.nsrun_exit then
-    ok = e.nsrun_exit == 0
-    e = not ok and ("script exited with status " .. tostring(e.nsrun_exit)) or nil
+    ok, status = e.nsrun_exit == 0, e.nsrun_exit
+    e = not ok and ("script exited with status " .. tostring(status)) or nil
   end
-  return ok, e ~= nil and tostring(e) or nil
+  return ok, e ~= nil and tostring(e) or nil, status
 end
 
 -- the labs a script opened, and their expectations' results
@@ -165,7 +167,7 @@ end
 local function run_script(path, list, opts)
   local why = preflight(path, list, opts)
   if why then eprintf("nsrun: %s\n", why:gsub("\n", "\nnsrun: ")) return 1 end
-  local ok, e = execute(path, list)
+  local ok, e, status = execute(path, list)
   local labs, results = opened_since(1)
   if ok then ok, e = containers_running(labs) end
   if not ok then
@@ -181,7 +183,9 @@ local function run_script(path, list, opts)
     else
       teardown(labs, "the script failed")
     end
-    return 1
+    -- os.exit(n): the script's own status (77 "skipped", say), as lua.c
+    status = math.tointeger(status)
+    return status and status > 0 and status < 256 and status or 1
   end
   if #results > 0 then report.text({ { results = results } }, io.stdout) end
   for _, lab in ipairs(labs) do

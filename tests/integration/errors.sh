@@ -22,7 +22,7 @@ cases=(
 'lab:node("ea"):sysctl("kernel.hostname", "x")|bad.lua:3: sysctl "kernel.hostname" in ea: not a net.* key'
 'lab:node("ea"):exec({ "/nonexistent/cmd" })|bad.lua:3: run /nonexistent/cmd in ea: No such file or directory'
 'lab:node("ea"); error("the script gave up")|bad.lua:3: the script gave up'
-'lab:node("ea"); os.exit(3)|script exited with status 3'
+'lab:node("ea"); os.exit(false)|script exited with status 1'
 'lab:node("ea") lab:node(|bad.lua:4: unexpected symbol near <eof>'
 'lab:attach("ea", { pid = 999999999 })|bad.lua:3: attach ea to pid 999999999: No such process'
 'lab:node(42)|bad.lua:3: bad argument #1 to '"'"'node'"'"' (string expected, got number)'
@@ -82,6 +82,19 @@ for c in "${cases[@]}"; do
   else pass "$want"; fi
   expect_clean "after: $body"
 done
+
+# os.exit(n) midway: the lab removed, and nsrun exits n, as lua does
+printf 'local lab = require("nsrun").lab "bad"\nlab:node "ea"\nos.exit(77)\n' >"$tmp/bad.lua"
+out=$(cd "$tmp" && "$NSRUN" bad.lua 2>&1); rc=$?
+if [ $rc = 77 ] && [[ $out == *"script exited with status 77"*"removed lab bad"* ]]; then
+  pass "os.exit(77): exit 77, the lab removed"
+else fail "os.exit(77): exit $rc: $out"; fi
+expect_clean "after os.exit(77)"
+printf 'local lab = require("nsrun").lab "good"\nlab:node "eg"\nos.exit(0)\n' >"$tmp/good.lua"
+out=$(cd "$tmp" && "$NSRUN" good.lua 2>&1); rc=$?
+if [ $rc = 0 ] && [[ $out == *"lab good is up"* ]]; then pass "os.exit(0): a success, the lab up"
+else fail "os.exit(0): exit $rc: $out"; fi
+check "nsrun destroy good" "$NSRUN" destroy good
 
 # not root: a clear error, nothing made
 printf 'local lab = require("nsrun").lab "notroot"\nlab:node "nr-a"\n' >"$tmp/nr.lua"
