@@ -7,7 +7,11 @@ tmp=$(mktemp -d)
 unshare -n sleep 300 &
 other=$!
 on_exit 'kill $other 2>/dev/null; rm -rf "$tmp"'
-sleep 0.2
+# until unshare has made its namespace (a PID still in ours must not be attached)
+for _ in $(seq 250); do
+  [ "$(readlink /proc/$other/ns/net)" != "$(readlink /proc/$$/ns/net)" ] && break
+  sleep 0.02
+done
 
 cat >"$tmp/attach.lua" <<LUA
 local nsrun = require "nsrun"

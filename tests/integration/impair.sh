@@ -25,7 +25,10 @@ check "tc shows tbf rate 20Mbit on both ends" bash -c \
 measure() {
   ip netns exec rt-b iperf3 -s -1 -B 198.51.100.2 >/dev/null 2>&1 &
   server=$!
-  sleep 0.5
+  for _ in $(seq 100); do   # until it listens
+    ip netns exec rt-b ss -Hltn 'sport = :5201' | grep -q . && break
+    sleep 0.05
+  done
   ip netns exec rt-a iperf3 -c 198.51.100.2 -t 3 -J 2>/dev/null \
     | pyjson 'print(int(d["end"]["sum_received"]["bits_per_second"]))'
   wait "$server" 2>/dev/null

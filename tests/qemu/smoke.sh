@@ -62,7 +62,11 @@ check "nsrun --rm netem.lua: the impairment checks pass (got $st)" test "$st" = 
 # attach by PID, IPv6, a bridge in a node, exec and spawn (kernel.lua)
 unshare -n sleep 300 &
 other=$!
-sleep 0.3
+# until unshare has made its namespace (a PID still in ours must not be attached)
+for _ in $(seq 250); do
+  [ "$(readlink /proc/$other/ns/net)" != "$(readlink /proc/$$/ns/net)" ] && break
+  sleep 0.02
+done
 nsrun --rm /tests/qemu/kernel.lua pid=$other
 st=$?
 check "nsrun --rm kernel.lua exits 0 (got $st)" test "$st" = 0
