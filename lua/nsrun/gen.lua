@@ -119,8 +119,61 @@ local function routers(lab, n, o, fname)
   return t
 end
 
--- linear(n [, { hosts = 1 }]): a chain of n routers, hosts on each
+---------------------------------------------------------------- switched
+-- Mininet's topologies as Mininet builds them: switches s1, s2, ... are
+-- Linux bridges in the host's namespace (its LinuxBridge switch, no
+-- controller), hosts h1, h2, ... in the order Mininet numbers them, one
+-- layer-2 segment for lab:autoaddr (h1 10.0.0.1, h2 10.0.0.2, ...).
+
+local function switch(lab, t)
+  local s = lab:bridge("s" .. #t.switches + 1)
+  s.tier = "switch"
+  t.switches[#t.switches + 1] = s
+  return s
+end
+
+local function host(lab, t, s, name)
+  local h = lab:host(name or "h" .. #t.hosts + 1)
+  h.tier = "host"
+  lab:link(h, "eth0", s)
+  t.hosts[#t.hosts + 1] = h
+  return h
+end
+
+-- LinearTopo(k, n): k switches in a chain, n hosts on each (h1..hk when
+-- n = 1, else h1s1, h2s1, ...)
+local function linear_switched(lab, k, n)
+  local t = { switches = {}, hosts = {} }
+  for i = 1, k do
+    local s = switch(lab, t)
+    for j = 1, n do host(lab, t, s, n > 1 and ("h%ds%d"):format(j, i) or nil) end
+    if i > 1 then lab:link(s, t.switches[i - 1]) end
+  end
+  return t
+end
+
+-- TreeTopo(depth, fanout): depth levels of switches, fanout hosts under
+-- each bottom one; numbered depth first, as Mininet's addTree does
+local function tree_switched(lab, depth, fanout)
+  local t = { switches = {}, hosts = {} }
+  local function add(d)
+    if d == 0 then return nil end
+    local s = switch(lab, t)
+    for _ = 1, fanout do
+      if d == 1 then host(lab, t, s) else lab:link(s, add(d - 1)) end
+    end
+    return s
+  end
+  add(depth)
+  return t
+end
+
+-- linear(n [, { hosts = 1, switches = bool }]): a chain of n routers, hosts
+-- on each; with switches, Mininet's LinearTopo
 function M.linear(lab, n, o)
+  if o and o.switches then
+    return linear_switched(lab, int(n, "n", 1, "linear"), int(o.hosts or 1, "hosts", 1, "linear"))
+  end
   local t = routers(lab, n, o or {}, "linear")
   for i = 2, #t.routers do lab:link(t.routers[i - 1], t.routers[i]) end
   return t
@@ -143,20 +196,29 @@ function M.mesh(lab, n, o)
   return t
 end
 
--- star(n): one router "hub" and n hosts behind it
-function M.star(lab, n)
+-- star(n [, { switches = true }]): one router "hub" and n hosts behind it;
+-- with switches, Mininet's SingleSwitchTopo (s1, h1..hn)
+function M.star(lab, n, o)
   n = int(n, "n", 1, "star")
+  if o and o.switches then
+    local t = { switches = {}, hosts = {} }
+    local s = switch(lab, t)
+    for _ = 1, n do host(lab, t, s) end
+    return t
+  end
   local t = { hub = lab:router "hub", hosts = {} }
   hosts(lab, t.hub, n, function(i) return "h" .. i end, t.hosts)
   t.routers = { t.hub }
   return t
 end
 
--- tree(depth, fanout): routers in a tree of the given depth (the root is
--- "t1"); each bottom router has fanout hosts (Mininet's tree, routed).
-function M.tree(lab, depth, fanout)
+-- tree(depth, fanout [, { switches = true }]): routers in a tree of the
+-- given depth (the root is "t1"); each bottom router has fanout hosts
+-- (Mininet's tree, routed); with switches, Mininet's TreeTopo itself.
+function M.tree(lab, depth, fanout, o)
   depth = int(depth, "depth", 1, "tree")
   fanout = int(fanout, "fanout", 1, "tree")
+  if o and o.switches then return tree_switched(lab, depth, fanout) end
   local t = { routers = {}, hosts = {} }
   local level = { lab:router "t1" }
   t.routers[1] = level[1]

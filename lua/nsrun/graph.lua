@@ -58,6 +58,10 @@ local function lab_dot(m, out, failures, indent, labels)
       local owner = inside[l.b .. "/" .. l.bridge]
       if owner then b, ifb = owner, l.bridge else b, ifb = "bridge:" .. l.bridge, l.ifb end
     end
+    if l.bridge_a then   -- bridge to bridge
+      local owner = inside[l.a .. "/" .. l.bridge_a]
+      if owner then a, ifa = owner, l.bridge_a else a, ifa = "bridge:" .. l.bridge_a, l.ifa end
+    end
     edges[#edges + 1] = { a = a, b = b, ifa = ifa, ifb = ifb }
   end
   -- levels: hops from the nearest host (tiers placed top-down by the farthest)
@@ -110,12 +114,19 @@ local function lab_dot(m, out, failures, indent, labels)
     end
     if key ~= "" then out[#out + 1] = indent .. "}" end
   end
+  -- bridges linked to bridges (a tree of switches) are ranked by their
+  -- links, not all on one rank
+  local chained = {}
+  for _, l in ipairs(m.links) do
+    if l.bridge_a then chained[l.bridge_a] = true; chained[l.bridge] = true end
+  end
   for _, br in ipairs(m.bridges or {}) do
     if not inside[br.node .. "/" .. br.name] then
       out[#out + 1] = ("%s%s [label=%s, %s];"):format(indent, id("bridge:" .. br.name), q(br.name), STYLE.bridge)
-      local tier = "bridge"
-      tiers[tier] = tiers[tier] or {}
-      table.insert(tiers[tier], "bridge:" .. br.name)
+      if not chained[br.name] then
+        tiers.bridge = tiers.bridge or {}
+        table.insert(tiers.bridge, "bridge:" .. br.name)
+      end
       level["bridge:" .. br.name] = level["bridge:" .. br.name] or 1
     end
   end

@@ -82,18 +82,18 @@ function M.plan(lab, opts, fail)
         add(seg.ifs[1].node, seg.ifs[1].ifname, n, 31)
         add(seg.ifs[2].node, seg.ifs[2].ifname, n + 1, 31)
       else
-        -- who is addressed: not bridge ports (their bridge is); the gateway
-        -- (a router, or the bridge in a router) first
-        local members = {}
+        -- who is addressed: not bridge ports, nor a bridge outside the
+        -- lab's nodes (a switch in the host's namespace, as Mininet's are:
+        -- the host is no member of the lab's networks); the gateway (a
+        -- router, or the bridge in a router) first
+        local members, rank = {}, {}
         for _, i in ipairs(seg.ifs) do
-          local port = seg.bridge and i.node == seg.bridge.node and i.ifname ~= seg.bridge.name
-          if not port then members[#members + 1] = i end
+          if not i.port and not (i.bridge and i.node == lab.root) then
+            members[#members + 1] = i
+            rank[i] = #members + (i.node.role == "router" and 0 or #seg.ifs)
+          end
         end
-        table.sort(members, function(x, y)
-          local rx, ry = x.node.role == "router", y.node.role == "router"
-          if rx ~= ry then return rx end
-          return false
-        end)
+        table.sort(members, function(x, y) return rank[x] < rank[y] end)
         local len = opts.segment_len
         if #members + 2 > ip4.size(len) then
           fail(("a segment of %d interfaces does not fit in a /%d (segment_len)"):format(#members, len))

@@ -5,20 +5,42 @@
 -- Pure Lua over the lab's graph: nodes, links, bridges.
 local M = {}
 
--- segments(lab) -> list of { ifs = { {node=, ifname=}, ... }, bridge = br|nil }:
--- a bridge's segment (the bridge, then each port and its other end, in the
--- order the lab made the links) for each bridge, then one segment for each
+-- segments(lab) -> list of { ifs = { {node=, ifname=, port=, bridge=}, ... },
+-- bridge = br|nil, bridges = { br, ... } }: one segment for each set of
+-- bridges joined by veth pairs (the bridges, then each link's two ends in
+-- the order the lab made the links; port = true on a bridge's port,
+-- bridge = br on the bridge's own interface), then one segment for each
 -- veth pair not on a bridge, in the order the lab made them.
 function M.segments(lab)
-  local segs, of = {}, {}
-  for _, br in ipairs(lab.bridges) do
-    local seg = { ifs = { { node = br.node, ifname = br.name } }, bridge = br }
-    segs[#segs + 1] = seg
-    of[br] = seg
+  -- bridges linked to bridges (switch to switch) are one segment: each
+  -- bridge's segment is its root's (union-find)
+  local up = {}
+  local function root(br)
+    while up[br] do br = up[br] end
+    return br
   end
   for _, l in ipairs(lab.links) do
-    local a, b = { node = l.a.node, ifname = l.a.name }, { node = l.b.node, ifname = l.b.name }
-    local seg = l.bridge and of[l.bridge]
+    if l.bridge_a then
+      local x, y = root(l.bridge_a), root(l.bridge)
+      if x ~= y then up[y] = x end
+    end
+  end
+  local segs, of = {}, {}
+  for _, br in ipairs(lab.bridges) do
+    local r = root(br)
+    local seg = of[r]
+    if not seg then
+      seg = { ifs = {}, bridge = r, bridges = {} }
+      segs[#segs + 1] = seg
+      of[r] = seg
+    end
+    seg.bridges[#seg.bridges + 1] = br
+    seg.ifs[#seg.ifs + 1] = { node = br.node, ifname = br.name, bridge = br }
+  end
+  for _, l in ipairs(lab.links) do
+    local a = { node = l.a.node, ifname = l.a.name, port = l.bridge_a ~= nil or nil }
+    local b = { node = l.b.node, ifname = l.b.name, port = l.bridge ~= nil or nil }
+    local seg = l.bridge and of[root(l.bridge)]
     if seg then
       seg.ifs[#seg.ifs + 1] = a
       seg.ifs[#seg.ifs + 1] = b

@@ -310,9 +310,11 @@ local function next_ifname(node)
 end
 
 -- The name of a bridge's port for the other end: laptop_eth1, as the
--- tutorial names it; <bridge>p<N> when that is too long.
+-- tutorial names it; s1_s2 toward another bridge; <bridge>p<N> when that
+-- is too long.
 local function port_name(br, other, ifname)
-  local name = (br.node.owned and other.name or other.nsname) .. "_" .. ifname
+  local name = getmetatable(other) == Bridge and br.name .. "_" .. other.name   -- s1_s2
+    or (br.node.owned and other.name or other.nsname) .. "_" .. ifname
   if #name <= 15 and not br.node.ifaces[name] then return name end
   local n = #br.ports + 1
   repeat name = br.name:sub(1, 10) .. "p" .. n; n = n + 1 until not br.node.ifaces[name]
@@ -355,14 +357,24 @@ function Lab:link(...)
   end
   local impairments = impair.pick(opts)
   if impairments then check(impair.parse(impairments)) end  -- before anything is made
+  -- a bridge is b; two bridges (switch to switch): a port on each
+  local bra
   if getmetatable(a) == Bridge and getmetatable(b) == Bridge then
-    fail(("link %s -- %s: link a bridge to a node, not to a bridge"):format(a.name, b.name))
+    if a == b then fail(("link %s -- %s: a bridge to itself"):format(a.name, b.name)) end
+    bra = a
+  elseif getmetatable(a) == Bridge then
+    a, ifa, b, ifb = b, ifb, a, ifa
   end
-  if getmetatable(a) == Bridge then a, ifa, b, ifb = b, ifb, a, ifa end
   if b.lab ~= self or a.lab ~= self then fail("link: both ends must belong to this lab") end
-  local na, nb = a, getmetatable(b) == Bridge and b.node or b
-  ifa = ifa or next_ifname(na)
-  if getmetatable(b) == Bridge then ifb = ifb or port_name(b, a, ifa)
+  local na, nb = bra and bra.node or a, getmetatable(b) == Bridge and b.node or b
+  if bra then
+    ifa = ifa or port_name(bra, b, nil)
+    ifb = ifb or port_name(b, bra, nil)
+  else
+    ifa = ifa or next_ifname(na)
+  end
+  if ifb then -- given, or a bridge-to-bridge port
+  elseif getmetatable(b) == Bridge then ifb = port_name(b, a, ifa)
   elseif not ifb then
     ifb = next_ifname(nb)
     if na == nb and ifb == ifa then  -- a link to itself needs two names
@@ -379,14 +391,19 @@ function Lab:link(...)
   local record
   if not na.owned then record = ("link %s %s"):format(na.nsname, ifa)
   elseif not nb.owned then record = ("link %s %s"):format(nb.nsname, ifb) end
-  journaled(self, record, na.ns.veth, na.ns, ifa, nb.ns, ifb, end_settings(self, na, ifa),
+  journaled(self, record, na.ns.veth, na.ns, ifa, nb.ns, ifb, end_settings(self, na, ifa, bra),
     end_settings(self, nb, ifb, getmetatable(b) == Bridge))
   local link = setmetatable({ lab = self, a = { node = na, name = ifa },
-    b = { node = nb, name = ifb }, bridge = getmetatable(b) == Bridge and b or nil }, Link)
+    b = { node = nb, name = ifb }, bridge = getmetatable(b) == Bridge and b or nil,
+    bridge_a = bra }, Link)
   na.ifaces[ifa] = link
   nb.ifaces[ifb] = link
   self.links[#self.links + 1] = link
   progress.build(self)
+  if bra then
+    check(na.ns:set(ifa, { master = bra.name }))
+    bra.ports[#bra.ports + 1] = ifa
+  end
   if link.bridge then
     check(nb.ns:set(ifb, { master = b.name }))
     b.ports[#b.ports + 1] = ifb
@@ -557,11 +574,14 @@ end
 -- the host, when this lab needs more, and say so.
 function Lab:neighbours()
   if self.dry then return end
-  -- every end of a veth pair learns its peer; every member of a bridge
-  -- segment (its ports and the bridge) may learn every other
+  -- every end of a veth pair learns its peer; every member of a bridged
+  -- segment (not the ports) may learn every other
   local need = 0
-  for _, l in ipairs(self.links) do if not l.bridge then need = need + 2 end end
-  for _, br in ipairs(self.bridges) do need = need + (#br.ports + 1) * #br.ports end
+  for _, seg in ipairs(require("nsrun.l2").segments(self)) do
+    local m = 0
+    for _, i in ipairs(seg.ifs) do if not i.port then m = m + 1 end end
+    need = need + m * (m - 1)
+  end
   need = need * 2   -- room for other labs and the host
   local raised = {}
   for _, fam in ipairs { "ipv4", "ipv6" } do
@@ -634,7 +654,7 @@ function Lab:model()
   end
   for i, l in ipairs(self.links) do
     links[i] = { a = l.a.node.name, ifa = l.a.name, b = l.b.node.name, ifb = l.b.name,
-      bridge = l.bridge and l.bridge.name or nil }
+      bridge = l.bridge and l.bridge.name or nil, bridge_a = l.bridge_a and l.bridge_a.name or nil }
   end
   for i, br in ipairs(self.bridges) do
     bridges[i] = { name = br.name, node = br.node.name, ports = br.ports }

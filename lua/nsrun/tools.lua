@@ -224,12 +224,15 @@ function M.inspect(argv)
     nodes, msg = M.select(m, spec)
     if not nodes then eprintf("nsrun: %s\n", msg) return 1 end
   end
+  -- what each end faces: the other end, or the bridge it is a port of
+  local function side(node, ifname, bridge)
+    if not bridge then return node .. ":" .. ifname end
+    return node == "host" and "bridge " .. bridge or node .. ":" .. bridge
+  end
   local peers = {}
   for _, l in ipairs(m.links) do
-    local bside = l.bridge and (l.b == "host" and "bridge " .. l.bridge or l.b .. ":" .. l.bridge) or l.b .. ":" .. l.ifb
-    peers[l.a .. ":" .. l.ifa] = bside
-    if not l.bridge then peers[l.b .. ":" .. l.ifb] = l.a .. ":" .. l.ifa
-    else peers[l.b .. ":" .. l.ifb] = l.a .. ":" .. l.ifa end
+    peers[l.a .. ":" .. l.ifa] = side(l.b, l.ifb, l.bridge)
+    peers[l.b .. ":" .. l.ifb] = side(l.a, l.ifa, l.bridge_a)
   end
   local states = {}
   for i, n in ipairs(nodes) do states[i] = node_state(m, n, peers) end

@@ -247,6 +247,66 @@ do
   exact(lab, "two routers on a segment, parallel links")
 end
 
+-- switches linked to switches (Mininet's TreeTopo, depth 2, fanout 2): one
+-- segment, one subnet, hosts addressed in the order they were linked, no
+-- address on a bridge in the host's namespace; a router behind the tree is
+-- every host's gateway
+do
+  local lab = dry()
+  local s1, s2, s3 = lab:bridge "s1", lab:bridge "s2", lab:bridge "s3"
+  local l12, l13 = lab:link(s1, s2), lab:link(s1, s3)
+  ok(l12.a.name == "s1_s2" and l12.b.name == "s2_s1" and l13.b.name == "s3_s1",
+    "bridge to bridge: a port on each, named s1_s2 and s2_s1")
+  local hs = {}
+  for i = 1, 4 do hs[i] = lab:host("h" .. i); lab:link(hs[i], i <= 2 and s2 or s3) end
+  local r = lab:router "r"
+  lab:link(r, s3)
+  lab:autoaddr()
+  lab:autoroute()
+  local got = {}
+  for i = 1, 4 do got[i] = hs[i].addrs[1].cidr end
+  ok(r.addrs[1].cidr == "10.0.0.1/24" and table.concat(got, " ")
+    == "10.0.0.2/24 10.0.0.3/24 10.0.0.4/24 10.0.0.5/24", "one subnet: the router first, then h1..h4 in order")
+  ok(#lab.root.addrs == 0, "no address on the switches in the host's namespace")
+  ok(hs[1].routes[1] and hs[1].routes[1].dst == "default", "h1's default route: through the tree to r")
+  ok(#require("nsrun.l2").segments(lab) == 1, "three linked bridges: one segment")
+  local m = lab:model()
+  ok(m.links[1].bridge_a == "s1" and m.links[1].bridge == "s2", "the model names both bridges")
+  ok(not pcall(lab.link, lab, s1, s1), "a bridge linked to itself: an error")
+end
+
+-- Mininet's topologies, switched (bridges in the host's namespace), numbered
+-- as Mininet numbers them
+do
+  local function shape(t, lab)
+    local links, addrs = {}, {}
+    for _, l in ipairs(lab.links) do
+      links[#links + 1] = (l.bridge_a and l.bridge_a.name or l.a.node.name) .. "-" .. l.bridge.name
+    end
+    for _, h in ipairs(t.hosts) do addrs[#addrs + 1] = h.name .. "=" .. h.addrs[1].cidr end
+    return table.concat(links, " "), table.concat(addrs, " ")
+  end
+  local lab = dry()
+  local t = lab:tree(3, 2, { switches = true })
+  lab:autoaddr()
+  local links, addrs = shape(t, lab)
+  ok(#t.switches == 7 and #t.hosts == 8 and #lab.order == 8, "TreeTopo(3, 2): 7 switches, 8 hosts")
+  ok(links == "h1-s3 h2-s3 s2-s3 h3-s4 h4-s4 s2-s4 s1-s2 h5-s6 h6-s6 s5-s6 h7-s7 h8-s7 s5-s7 s1-s5",
+    "TreeTopo(3, 2): numbered depth first, as Mininet's addTree")
+  ok(addrs:match("^h1=10.0.0.1/24 h2=10.0.0.2/24 .* h8=10.0.0.8/24$") ~= nil, "TreeTopo: h1..h8 are 10.0.0.1..8")
+  lab = dry()
+  t = lab:linear(4, { switches = true })
+  lab:autoaddr()
+  links = shape(t, lab)
+  ok(links == "h1-s1 h2-s2 s2-s1 h3-s3 s3-s2 h4-s4 s4-s3", "LinearTopo(4): h<i> on s<i>, s1-s2-s3-s4")
+  lab = dry()
+  t = lab:linear(2, { switches = true, hosts = 2 })
+  ok(t.hosts[3].name == "h1s2", "LinearTopo(2, 2): hosts h<j>s<i>")
+  lab = dry()
+  t = lab:star(3, { switches = true })
+  ok(#t.switches == 1 and #t.hosts == 3 and t.switches[1].name == "s1", "SingleSwitchTopo(3): s1, h1..h3")
+end
+
 -- addressing: the script's own addresses are kept and avoided
 do
   local lab = dry()
