@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "dev.h"
 #include "link.h"
 #include "nsrun.h"
 #include "qdisc.h"
@@ -200,14 +201,6 @@ static int m_veth(lua_State *L)
 	return nsrun_result(L, nsr_veth_add(a, ifa, b, ifb, &ca, &cb, &e), &e);
 }
 
-static int m_bridge(lua_State *L)
-{
-	nsr_ns *ns = nsrun_checkns(L, 1);
-	nsr_error e = { 0 };
-
-	return nsrun_result(L, nsr_bridge_add(ns, luaL_checkstring(L, 2), &e), &e);
-}
-
 static const char *optfield(lua_State *L, int t, const char *k)
 {
 	/* a string, not a number lua_tostring would convert, read raw (not
@@ -239,6 +232,131 @@ static lua_Integer intfield(lua_State *L, int t, const char *k, lua_Integer def)
 		luaL_error(L, "field '%s' must be an integer, got %s", k, luaL_typename(L, -1));
 	lua_pop(L, 1);
 	return v;
+}
+
+/* -1 when t.k is nil, else 0 or 1 */
+static int boolfield(lua_State *L, int t, const char *k)
+{
+	int v = -1;
+
+	if (lua_getfield(L, t, k) != LUA_TNIL)
+		v = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+/* ns:dev(name, { type = "vlan", link =, id =, ... }): see dev.h */
+static void dev_opts(lua_State *L, int t, nsr_dev *d)
+{
+	lua_Integer v;
+
+	if (!d->kind && !(d->kind = optfield(L, t, "type")))
+		luaL_error(L, "field 'type' must be a string");
+	d->link = optfield(L, t, "link");
+	d->master = optfield(L, t, "master");
+	d->id = intfield(L, t, "id", d->id);
+	if (!strcmp(d->kind, "vrf"))
+		d->id = intfield(L, t, "table", d->id);
+	d->protocol = optfield(L, t, "protocol");
+	d->mode = optfield(L, t, "mode");
+	d->xmit_hash_policy = optfield(L, t, "xmit_hash_policy");
+	d->lacp_rate = optfield(L, t, "lacp_rate");
+	d->remote = optfield(L, t, "remote");
+	d->group = optfield(L, t, "group");
+	d->local = optfield(L, t, "local");
+	if (!d->link)
+		d->link = optfield(L, t, "dev");	/* vxlan's word for it */
+	if ((v = intfield(L, t, "miimon", -1)) < -1 || v > 0x7fffffff)
+		luaL_error(L, "miimon %I is not 0..2^31-1", v);
+	d->miimon = (int)v;
+	if ((v = intfield(L, t, "dstport", 0)) < 0 || v > 65535)
+		luaL_error(L, "dstport %I is not 1..65535", v);
+	d->dstport = (int)v;
+	if ((v = intfield(L, t, "mtu", 0)) && (v < 68 || v > 65535))
+		luaL_error(L, "mtu %I is not 68..65535", v);
+	d->mtu = (int)v;
+	d->learning = boolfield(L, t, "learning");
+	d->stp = boolfield(L, t, "stp");
+	d->vlan_filtering = boolfield(L, t, "vlan_filtering");
+}
+
+static int m_dev(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *name = luaL_checkstring(L, 2);
+	nsr_dev d = NSR_DEV_DEFAULTS;
+	nsr_error e = { 0 };
+
+	luaL_checktype(L, 3, LUA_TTABLE);
+	dev_opts(L, 3, &d);
+	return nsrun_result(L, nsr_dev_add(ns, name, &d, &e), &e);
+}
+
+/* ns:bridge(name [, { stp = bool, vlan_filtering = bool, mtu = n }]) */
+static int m_bridge(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *name = luaL_checkstring(L, 2);
+	nsr_dev d = NSR_DEV_DEFAULTS;
+	nsr_error e = { 0 };
+
+	d.kind = "bridge";
+	if (!lua_isnoneornil(L, 3)) {
+		luaL_checktype(L, 3, LUA_TTABLE);
+		dev_opts(L, 3, &d);
+	}
+	return nsrun_result(L, nsr_dev_add(ns, name, &d, &e), &e);
+}
+
+/* ns:rule{ from =, to =, iif =, oif =, fwmark =, priority =, table =,
+ * family = 4 | 6 }: `ip rule add ...` */
+static int m_rule(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_rule r = { 0 };
+	nsr_error e = { 0 };
+	lua_Integer v;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	r.from = optfield(L, 2, "from");
+	r.to = optfield(L, 2, "to");
+	r.iif = optfield(L, 2, "iif");
+	r.oif = optfield(L, 2, "oif");
+	if ((v = intfield(L, 2, "table", 0)) < 1 || v > 0xffffffffLL)
+		luaL_error(L, "table %I is not 1..2^32-1", v);
+	r.table = (unsigned int)v;
+	if ((v = intfield(L, 2, "priority", 0)) < 0 || v > 0xffffffffLL)
+		luaL_error(L, "priority %I is not 0..2^32-1", v);
+	r.priority = (unsigned int)v;
+	if ((v = intfield(L, 2, "fwmark", 0)) < 0 || v > 0xffffffffLL)
+		luaL_error(L, "fwmark %I is not 0..2^32-1", v);
+	r.fwmark = (unsigned int)v;
+	if ((v = intfield(L, 2, "family", 0)) != 0 && v != 4 && v != 6)
+		luaL_error(L, "family %I is not 4 or 6", v);
+	r.family = v == 6 ? AF_INET6 : v == 4 ? AF_INET : 0;
+	return nsrun_result(L, nsr_rule_add(ns, &r, &e), &e);
+}
+
+/* ns:bridge_vlan(ifname, vid [, { pvid =, untagged =, self =, del = }]):
+ * `bridge vlan add|del dev IFNAME vid VID [pvid] [untagged] [self]` */
+static int m_bridge_vlan(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+	lua_Integer vid = luaL_checkinteger(L, 3);
+	int pvid = 0, untagged = 0, self = 0, del = 0;
+	nsr_error e = { 0 };
+
+	if (!lua_isnoneornil(L, 4)) {
+		luaL_checktype(L, 4, LUA_TTABLE);
+		pvid = boolfield(L, 4, "pvid") == 1;
+		untagged = boolfield(L, 4, "untagged") == 1;
+		self = boolfield(L, 4, "self") == 1;
+		del = boolfield(L, 4, "del") == 1;
+	}
+	luaL_argcheck(L, vid >= 1 && vid <= 4094, 3, "vlan id must be 1..4094");
+	return nsrun_result(L, nsr_bridge_vlan(ns, ifname, (int)vid, pvid, untagged, self,
+					       del, &e), &e);
 }
 
 /* ns:set(ifname, { up = bool, mtu = n, mac = "..", master = "br" | false,
@@ -363,9 +481,14 @@ static int nexthops(lua_State *L, int t, nsr_nexthop *nh, int max, int arg)
 	return n;
 }
 
-/* metric= and replace= of the table at t */
+/* metric=, table= and replace= of the table at t */
 static void route_opts(lua_State *L, int t, nsr_route *r)
 {
+	lua_Integer table = intfield(L, t, "table", 0);
+
+	if (table < 0 || table > 0xffffffffLL)
+		luaL_error(L, "table %I is not 1..2^32-1", table);
+	r->table = (unsigned int)table;
 	r->metric = (int)intfield(L, t, "metric", 0);
 	lua_getfield(L, t, "replace");
 	r->replace = lua_toboolean(L, -1);
@@ -703,6 +826,9 @@ static const luaL_Reg ns_methods[] = {
 	{ "name", m_name },
 	{ "veth", m_veth },
 	{ "bridge", m_bridge },
+	{ "dev", m_dev },
+	{ "bridge_vlan", m_bridge_vlan },
+	{ "rule", m_rule },
 	{ "set", m_set },
 	{ "del", m_del },
 	{ "ifindex", m_ifindex },

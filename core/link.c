@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dev.h"
 #include "link.h"
 #include "nl.h"
 
@@ -136,30 +137,10 @@ int nsr_veth_add(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb,
 
 int nsr_bridge_add(nsr_ns *ns, const char *name, nsr_error *e)
 {
-	struct rtnl_link *link;
-	struct nl_msg *msg;
-	int idx = ns->fresh ? ns->next_ifindex : 0, err;
+	nsr_dev d = NSR_DEV_DEFAULTS;
 
-	if ((err = check_ifname("bridge", name, ns, e)) < 0)
-		return err;
-	if (!(link = rtnl_link_alloc()))
-		return nsr_fail(e, -ENOMEM, "bridge %s", name);
-	rtnl_link_set_type(link, "bridge");
-	rtnl_link_set_name(link, name);
-	if (idx)
-		rtnl_link_set_ifindex(link, idx);
-	rtnl_link_set_flags(link, IFF_UP);
-	err = rtnl_link_build_add_request(link, NLM_F_CREATE | NLM_F_EXCL, &msg);
-	rtnl_link_put(link);
-	if (err < 0)
-		return nsr_fail(e, -ENOMEM, "bridge %s", name);
-	if ((err = nsr_nl_talk(ns, msg)) < 0)
-		return nsr_fail(e, err, "bridge %s in %s", name, nsr_ns_label(ns));
-	if (idx) {
-		nsr_ifindex_remember(ns, name, idx);
-		ns->next_ifindex = idx + 1;
-	}
-	return 0;
+	d.kind = "bridge";
+	return nsr_dev_add(ns, name, &d, e);
 }
 
 /* IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { [IPV4_DEVCONF_x] = v } },

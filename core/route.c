@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -39,7 +40,7 @@ static int route_family(const nsr_route *r)
 /* The most bytes r's request can take in a window. */
 static size_t route_size(const nsr_route *r)
 {
-	return NLMSG_SPACE(sizeof(struct rtmsg)) + 3 * RTA_SPACE(16) + RTA_SPACE(4) +
+	return NLMSG_SPACE(sizeof(struct rtmsg)) + 3 * RTA_SPACE(16) + 2 * RTA_SPACE(4) +
 	       (size_t)r->nnh * (RTNH_ALIGN(sizeof(struct rtnexthop)) + RTA_SPACE(16));
 }
 
@@ -91,6 +92,9 @@ static int route_put(nsr_nl_batch *b, nsr_ns *ns, const nsr_route *r, nsr_error 
 	}
 	rtm.rtm_family = (unsigned char)p.family;
 	rtm.rtm_dst_len = (unsigned char)p.len;
+	/* as ip does: a table past 255 only in RTA_TABLE */
+	if (r->table)
+		rtm.rtm_table = r->table < 256 ? (unsigned char)r->table : RT_TABLE_UNSPEC;
 	bytes = p.family == AF_INET ? 4 : 16;
 	nsr_nl_msg(b, RTM_NEWROUTE, NLM_F_CREATE | (r->replace ? NLM_F_REPLACE : NLM_F_EXCL),
 		   &rtm, sizeof rtm);
@@ -98,6 +102,8 @@ static int route_put(nsr_nl_batch *b, nsr_ns *ns, const nsr_route *r, nsr_error 
 		nsr_nl_attr(b, RTA_DST, p.addr, bytes);
 	if (r->metric > 0)
 		nsr_nl_attr(b, RTA_PRIORITY, &(uint32_t){ (uint32_t)r->metric }, 4);
+	if (r->table)
+		nsr_nl_attr(b, RTA_TABLE, &(uint32_t){ r->table }, 4);
 	if (r->nnh == 1) {
 		if (r->nh[0].via)
 			nsr_nl_attr(b, RTA_GATEWAY, gw[0].addr, bytes);
@@ -291,5 +297,71 @@ int nsr_link_state(nsr_ns *ns, const char *ifname, int *up, int *lower_up,
 	*lower_up = !!(rtnl_link_get_flags(link) & IFF_LOWER_UP);
 	rtnl_link_operstate2str(rtnl_link_get_operstate(link), operstate, size);
 	rtnl_link_put(link);
+	return 0;
+}
+
+/* One side of a rule: its prefix in frh and attribute type, checked
+ * against the rule's family. */
+static int rule_prefix(nsr_nl_batch *b, struct fib_rule_hdr *frh, int type,
+		       const char *s, const char *what, nsr_ns *ns, nsr_error *e)
+{
+	const char *why;
+	nsr_prefix p;
+
+	if (nsr_prefix_parse(s, frh->family, &p, &why) < 0)
+		return nsr_failmsg(e, -EINVAL, "rule in %s: %s \"%s\": %s", nsr_ns_label(ns),
+				   what, s, why);
+	if (!nsr_prefix_is_network(&p))
+		return nsr_failmsg(e, -EINVAL, "rule in %s: %s %s: host bits set",
+				   nsr_ns_label(ns), what, s);
+	if (type == FRA_SRC)
+		frh->src_len = (unsigned char)p.len;
+	else
+		frh->dst_len = (unsigned char)p.len;
+	if (p.len > 0)
+		nsr_nl_attr(b, type, p.addr, p.family == AF_INET ? 4 : 16);
+	return 0;
+}
+
+/* RTM_NEWRULE as iproute2's iprule.c builds it: a fib_rule_hdr, then
+ * FRA_* attributes; FR_ACT_TO_TBL, the table in FRA_TABLE. */
+int nsr_rule_add(nsr_ns *ns, const nsr_rule *r, nsr_error *e)
+{
+	struct fib_rule_hdr frh = { .family = AF_INET, .action = FR_ACT_TO_TBL,
+				    .table = RT_TABLE_UNSPEC };
+	struct fib_rule_hdr *h;
+	nsr_prefix probe;
+	const char *why;
+	nsr_nl_batch b;
+	int failed, err;
+
+	if (!r->table)
+		return nsr_failmsg(e, -EINVAL, "rule in %s: needs a table", nsr_ns_label(ns));
+	if (r->family)
+		frh.family = (unsigned char)r->family;
+	else if ((r->from && nsr_prefix_parse(r->from, 0, &probe, &why) == 0) ||
+		 (r->to && nsr_prefix_parse(r->to, 0, &probe, &why) == 0))
+		frh.family = (unsigned char)probe.family;
+	if (r->table < 256)
+		frh.table = (unsigned char)r->table;
+	b.len = 0;
+	b.n = 0;
+	h = nsr_nl_msg(&b, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &frh, sizeof frh);
+	if ((r->from && (err = rule_prefix(&b, h, FRA_SRC, r->from, "from", ns, e)) < 0) ||
+	    (r->to && (err = rule_prefix(&b, h, FRA_DST, r->to, "to", ns, e)) < 0))
+		return err;
+	if (r->iif)
+		nsr_nl_attr(&b, FRA_IIFNAME, r->iif, strlen(r->iif) + 1);
+	if (r->oif)
+		nsr_nl_attr(&b, FRA_OIFNAME, r->oif, strlen(r->oif) + 1);
+	if (r->fwmark)
+		nsr_nl_attr(&b, FRA_FWMARK, &(uint32_t){ r->fwmark }, 4);
+	if (r->priority)
+		nsr_nl_attr(&b, FRA_PRIORITY, &(uint32_t){ r->priority }, 4);
+	nsr_nl_attr(&b, FRA_TABLE, &(uint32_t){ r->table }, 4);
+	if ((err = nsr_nl_send(ns, &b, &failed)) < 0)
+		return nsr_fail(e, err, "rule%s%s%s%s table %u in %s",
+				r->from ? " from " : "", r->from ? r->from : "",
+				r->to ? " to " : "", r->to ? r->to : "", r->table, nsr_ns_label(ns));
 	return 0;
 }

@@ -18,6 +18,7 @@ typedef struct nsr_route {
 	int nnh;
 	int metric;		/* 0: the kernel's default */
 	int replace;		/* replace a route to the same dst */
+	unsigned int table;	/* routing table; 0: main (254) */
 } nsr_route;
 
 int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e);
@@ -41,6 +42,19 @@ int nsr_route_get(nsr_ns *ns, const char *addr, nsr_route_info *out, nsr_error *
  * "lowerlayerdown", ...). */
 int nsr_link_state(nsr_ns *ns, const char *ifname, int *up, int *lower_up,
 		   char *operstate, size_t size, nsr_error *e);
+
+/* A policy routing rule (`ip rule add [from P] [to P] [iif IF] [oif IF]
+ * [fwmark N] [priority N] table N`); NULL or 0 fields match anything. */
+typedef struct nsr_rule {
+	int family;		/* AF_INET or AF_INET6; 0: from from/to, else IPv4 */
+	const char *from, *to;	/* prefixes */
+	const char *iif, *oif;	/* interface names */
+	unsigned int fwmark;
+	unsigned int priority;	/* 0: the kernel picks (below the last) */
+	unsigned int table;	/* required */
+} nsr_rule;
+
+int nsr_rule_add(nsr_ns *ns, const nsr_rule *r, nsr_error *e);
 
 /* Delete the route to dst (any next hops). */
 int nsr_route_del(nsr_ns *ns, const char *dst, nsr_error *e);

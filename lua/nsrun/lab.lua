@@ -274,12 +274,19 @@ local function end_settings(lab, node, ifname, port)
   return t
 end
 
--- lab:bridge(name [, { node = n }]) -> a Linux bridge, in the host's
--- namespace unless a node is given.
+-- lab:bridge(name [, { node = n, stp = bool, vlan_filtering = bool,
+-- mtu = n }]) -> a Linux bridge, in the host's namespace unless a node is
+-- given; spanning tree (for loops of bridges) and VLAN awareness (see
+-- bridge:vlan) when asked.
+local BRIDGE_OPTS = { node = true, stp = true, vlan_filtering = true, mtu = true }
+
 function Lab:bridge(name, opts)
   alive(self)
   util.string_arg(name, 1, "bridge")
   arg(opts == nil or type(opts) == "table", 2, "bridge", "table expected")
+  for k in pairs(opts or {}) do
+    arg(BRIDGE_OPTS[k], 2, "bridge", ("unknown option %q"):format(tostring(k)))
+  end
   local node = opts and opts.node or self.root
   arg(getmetatable(node) == Node and node.lab == self, 2, "bridge", "node must be a node of this lab")
   -- in a namespace shared with others (the host's), the lab's prefix keeps
@@ -292,8 +299,10 @@ function Lab:bridge(name, opts)
     collide(self, taken(self, ("interface %s in %s"):format(name, node.name), "link", node.nsname, name))
   end
   journaled(self, not node.owned and ("link %s %s"):format(node.nsname, name) or nil,
-    node.ns.bridge, node.ns, name)
-  local br = setmetatable({ lab = self, node = node, name = name, ports = {} }, Bridge)
+    node.ns.bridge, node.ns, name, opts and { stp = opts.stp,
+      vlan_filtering = opts.vlan_filtering, mtu = opts.mtu })
+  local br = setmetatable({ lab = self, node = node, name = name, ports = {},
+    stp = opts and opts.stp, vlan_filtering = opts and opts.vlan_filtering }, Bridge)
   node.ifaces[name] = br
   dev_forwarding(node, name)
   self.bridges[#self.bridges + 1] = br
@@ -546,7 +555,7 @@ function Lab:autoroute(opts)
   end
   -- Hosts' (and plain nodes') default routes, unless they have one.
   local function default_route(node, routes)
-    for _, r in ipairs(node.routes) do if r.dst == "default" then return end end
+    for _, r in ipairs(node.routes) do if r.dst == "default" and not r.table then return end end
     local batch = {}
     for _, r in ipairs(routes) do
       batch[#batch + 1] = r
@@ -649,15 +658,22 @@ function Lab:model()
   for i, n in ipairs(self.order) do
     local addrs = {}
     for j, a in ipairs(n.addrs) do addrs[j] = { ifname = a.ifname, cidr = a.cidr } end
+    local devs
+    for j, d in ipairs(n.devs or {}) do
+      devs = devs or {}
+      devs[j] = { name = d.name, type = d.type, link = d.link, id = d.id, master = d.master }
+    end
     nodes[i] = { name = n.name, ns = n.nsname, role = n.role, tier = n.tier, pod = n.pod,
-      pid = n.pid, container = n.container, addrs = addrs, impair = n.impairments }
+      pid = n.pid, container = n.container, addrs = addrs, impair = n.impairments,
+      devs = devs, rules = n.rules }
   end
   for i, l in ipairs(self.links) do
     links[i] = { a = l.a.node.name, ifa = l.a.name, b = l.b.node.name, ifb = l.b.name,
       bridge = l.bridge and l.bridge.name or nil, bridge_a = l.bridge_a and l.bridge_a.name or nil }
   end
   for i, br in ipairs(self.bridges) do
-    bridges[i] = { name = br.name, node = br.node.name, ports = br.ports }
+    bridges[i] = { name = br.name, node = br.node.name, ports = br.ports, stp = br.stp,
+      vlan_filtering = br.vlan_filtering, vlans = br.vlans }
   end
   local procs = {}
   for i, p in ipairs(self.procs) do procs[i] = { pid = p.pid, node = p.node.name, cmd = p.cmd } end
@@ -742,7 +758,18 @@ local function nexthops(spec)
   return { { via = spec.via, dev = spec.dev, weight = spec.weight } }
 end
 
--- node:route("198.51.100.0/24", { via = "192.0.2.1" } [, { metric = n }])
+-- The routing table of route or rule options o: o.table, or the table of
+-- the VRF o.vrf (a device node:dev made); nil for main.
+local function table_of(node, o, fname)
+  if o.vrf == nil then return o.table end
+  local t = node.vrfs and node.vrfs[o.vrf]
+  if not t then fail(("%s in %s: no vrf %s (node:dev(name, { type = \"vrf\", table = n }) makes one)")
+    :format(fname, node.name, tostring(o.vrf))) end
+  return t
+end
+
+-- node:route("198.51.100.0/24", { via = "192.0.2.1" } [, { metric = n,
+-- table = n | vrf = name }])
 -- node:route("default", { "10.0.0.0", "10.0.0.2" })   -- ECMP
 function Node:route(dst, spec, opts)
   node_arg(self, "route")
@@ -752,8 +779,10 @@ function Node:route(dst, spec, opts)
   arg(opts == nil or type(opts) == "table", 3, "route", "table expected")
   local nh = nexthops(spec)
   arg(#nh > 0, 2, "route", "no next hop")
-  check(self.ns:route(dst, nh, opts or spec))
-  self.routes[#self.routes + 1] = { dst = dst, nexthops = nh }
+  local o = opts or type(spec) == "table" and spec or {}
+  local t = table_of(self, o, "route " .. dst)
+  check(self.ns:route(dst, nh, { metric = o.metric, replace = o.replace, table = t }))
+  self.routes[#self.routes + 1] = { dst = dst, nexthops = nh, table = t }
   self.lab.counts.routes = self.lab.counts.routes + 1
   return self
 end
@@ -771,13 +800,92 @@ function Node:route_batch(list)
       ("route %d: { dst = prefix, via = | dev = | nexthops = } expected"):format(i))
     local nh = nexthops(r)
     arg(#nh > 0, 1, "route_batch", ("route %d (%s): no next hop"):format(i, r.dst))
-    batch[i] = { dst = r.dst, nexthops = nh, metric = r.metric, replace = r.replace }
+    batch[i] = { dst = r.dst, nexthops = nh, metric = r.metric, replace = r.replace,
+      table = table_of(self, r, "route " .. r.dst) }
   end
   check(self.ns:route_batch(batch))
   for _, r in ipairs(batch) do
-    self.routes[#self.routes + 1] = { dst = r.dst, nexthops = r.nexthops }
+    self.routes[#self.routes + 1] = { dst = r.dst, nexthops = r.nexthops, table = r.table }
   end
   self.lab.counts.routes = self.lab.counts.routes + #batch
+  return self
+end
+
+-- node:dev(name, { type = TYPE, ... }) -> node: a virtual device in the
+-- node, up: `ip link add NAME [link L] type TYPE ...`.  By type (core/dev.h):
+--   dummy   {}
+--   vlan    { link = "eth0", id = 10 [, protocol = "802.1ad"] }
+--   vrf     { table = 10 }
+--   bond    { mode = "802.3ad", miimon =, xmit_hash_policy =, lacp_rate = }
+--   vxlan   { id = VNI, remote = addr | group = addr, local =, dev =, dstport =, learning = }
+--   macvlan { link = "eth0", mode = "bridge" }
+-- and for any: master = (a bridge, bond or vrf to join), mtu =, members =
+-- { ifname, ... } (interfaces it takes as their master: a bond's ports, a
+-- VRF's interfaces).  Bridges are lab:bridge's (ports, VLANs, autoaddr).
+local DEV_TYPES = { dummy = true, vlan = true, vrf = true, bond = true, vxlan = true, macvlan = true }
+
+function Node:dev(name, opts)
+  node_arg(self, "dev")
+  util.string_arg(name, 1, "dev")
+  arg(type(opts) == "table" and type(opts.type) == "string", 2, "dev", "{ type = ... } expected")
+  if opts.type == "bridge" then
+    fail(("dev %s in %s: a bridge is lab:bridge(%q, { node = ... })"):format(name, self.name, name))
+  end
+  if not DEV_TYPES[opts.type] then
+    fail(("dev %s in %s: type %q is not one of dummy, vlan, vrf, bond, vxlan, macvlan")
+      :format(name, self.name, opts.type))
+  end
+  local members = opts.members
+  arg(members == nil or type(members) == "table", 2, "dev", "members must be a list of interface names")
+  check_end(self.lab, self, name)
+  local o = {}
+  for k, v in pairs(opts) do if k ~= "members" then o[k] = v end end
+  journaled(self.lab, not self.owned and ("link %s %s"):format(self.nsname, name) or nil,
+    self.ns.dev, self.ns, name, o)
+  local d = { node = self, name = name, type = opts.type, link = opts.link or opts.dev,
+    id = opts.id or opts.table, master = opts.master }
+  self.ifaces[name] = d
+  self.devs = self.devs or {}
+  self.devs[#self.devs + 1] = d
+  if opts.type == "vrf" then
+    self.vrfs = self.vrfs or {}
+    self.vrfs[name] = opts.table
+  end
+  dev_forwarding(self, name)
+  for _, m in ipairs(members or {}) do
+    -- a bond takes only ports that are down, and brings them up itself
+    if opts.type == "bond" then self:set(m, { up = false }) end
+    self:set(m, { master = name })
+  end
+  return self
+end
+
+-- node:vlan(link, id [, { name =, protocol =, master =, mtu = }]) -> node:
+-- the 802.1Q subinterface LINK.ID (`ip link add link eth0 name eth0.10
+-- type vlan id 10`).
+function Node:vlan(link, id, opts)
+  node_arg(self, "vlan")
+  util.string_arg(link, 1, "vlan")
+  arg(math.type(id) == "integer", 2, "vlan", "vlan id (an integer) expected")
+  arg(opts == nil or type(opts) == "table", 3, "vlan", "table expected")
+  opts = opts or {}
+  return self:dev(opts.name or ("%s.%d"):format(link, id), { type = "vlan", link = link,
+    id = id, protocol = opts.protocol, master = opts.master, mtu = opts.mtu })
+end
+
+-- node:rule{ from =, to =, iif =, oif =, fwmark =, priority =, table = n |
+-- vrf = name [, family = 6] } -> node: a policy routing rule (`ip rule
+-- add ...`).
+function Node:rule(opts)
+  node_arg(self, "rule")
+  arg(type(opts) == "table", 1, "rule", "table expected")
+  local t = table_of(self, opts, "rule")
+  arg(t ~= nil, 1, "rule", "table = n or vrf = name expected")
+  check(self.ns:rule { from = opts.from, to = opts.to, iif = opts.iif, oif = opts.oif,
+    fwmark = opts.fwmark, priority = opts.priority, table = t, family = opts.family })
+  self.rules = self.rules or {}
+  self.rules[#self.rules + 1] = { from = opts.from, to = opts.to, iif = opts.iif,
+    oif = opts.oif, table = t, priority = opts.priority }
   return self
 end
 
@@ -787,6 +895,8 @@ function Node:set(ifname, opts)
   util.string_arg(ifname, 1, "set")
   arg(type(opts) == "table", 2, "set", "table expected")
   check(self.ns:set(ifname, opts))
+  local d = self.ifaces[ifname]
+  if opts.master ~= nil and type(d) == "table" and d.type then d.master = opts.master or nil end
   if opts.name and opts.name ~= ifname then
     self.ifaces[opts.name], self.ifaces[ifname] = self.ifaces[ifname], nil
     self.eth = nil   -- the old name is free: look for ethN from eth0 again
@@ -919,6 +1029,54 @@ function Bridge:__tostring() return ("bridge %s in %s"):format(self.name, self.n
 -- br:addr(cidr): an address on the bridge itself.
 function Bridge:addr(cidr)
   self.node:addr(self.name, cidr)
+  return self
+end
+
+-- The port of br that p names: an interface name, or a link with an end
+-- on br.
+local function port_of(br, p, fname)
+  if getmetatable(p) == Link then
+    if p.bridge == br then return p.b.name end
+    if p.bridge_a == br then return p.a.name end
+    fail(("%s: %s has no end on bridge %s"):format(fname, tostring(p), br.name))
+  end
+  util.string_arg(p, 1, fname)
+  return p
+end
+
+-- br:vlan(port, vid [, { pvid = bool, untagged = bool, del = bool }]) ->
+-- br: `bridge vlan add dev PORT vid VID [pvid] [untagged]` on a bridge made
+-- with { vlan_filtering = true }.  port: a link with an end on the bridge,
+-- a port's name, or the bridge's own name (the bridge itself: self).
+function Bridge:vlan(port, vid, opts)
+  alive(self.lab)
+  arg(math.type(vid) == "integer", 2, "vlan", "vlan id (an integer) expected")
+  arg(opts == nil or type(opts) == "table", 3, "vlan", "table expected")
+  local ifname = port_of(self, port, "vlan")
+  opts = opts or {}
+  check(self.node.ns:bridge_vlan(ifname, vid, { pvid = opts.pvid, untagged = opts.untagged,
+    del = opts.del, self = ifname == self.name }))
+  self.vlans = self.vlans or {}
+  self.vlans[#self.vlans + 1] = { port = ifname, vid = vid, pvid = opts.pvid or nil,
+    untagged = opts.untagged or nil, del = opts.del or nil }
+  return self
+end
+
+-- br:access(port, vid) -> br: the port carries VLAN vid untagged, and only
+-- it (VLAN 1, the default, taken off).  A switch's access port.
+function Bridge:access(port, vid)
+  self:vlan(port, 1, { del = true })
+  return self:vlan(port, vid, { pvid = true, untagged = true })
+end
+
+-- br:trunk(port, { vid, ... } [, native]) -> br: the port carries these
+-- VLANs tagged; native (a vid) untagged, else none untagged (VLAN 1 off).
+function Bridge:trunk(port, vids, native)
+  arg(type(vids) == "table", 2, "trunk", "list of vlan ids expected")
+  arg(native == nil or math.type(native) == "integer", 3, "trunk", "vlan id expected")
+  if native ~= 1 then self:vlan(port, 1, { del = true }) end
+  for _, v in ipairs(vids) do self:vlan(port, v) end
+  if native then self:vlan(port, native, { pvid = true, untagged = true }) end
   return self
 end
 

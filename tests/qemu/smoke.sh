@@ -59,6 +59,12 @@ nsrun --rm /tests/scenarios/netem.lua
 st=$?
 check "nsrun --rm netem.lua: the impairment checks pass (got $st)" test "$st" = 0
 
+# VLANs (router-on-a-stick), VRFs, a rule, dummy, bond, VXLAN, macvlan,
+# read back with ip -d -j and bridge -j, and pinged
+nsrun --rm /tests/scenarios/devices.lua
+st=$?
+check "nsrun --rm devices.lua: the device checks pass (got $st)" test "$st" = 0
+
 # attach by PID, IPv6, a bridge in a node, exec and spawn (kernel.lua)
 unshare -n sleep 300 &
 other=$!
@@ -79,7 +85,7 @@ kill "$other"; wait "$other" 2>/dev/null
 
 check "nothing left in /run/netns" test -z "$(ls -A /run/netns 2>/dev/null)"
 check "no network namespace listed" test -z "$(ip netns list)"
-check "only lo in the VM's namespace" test "$(ls /sys/class/net)" = lo
+check "only lo in the VM's namespace" test "$(ip -o link show | cut -d: -f2 | tr -d ' ')" = lo
 
 echo "qemu smoke: $passes passed, $fails failed"
 [ "$fails" = 0 ]
