@@ -377,19 +377,18 @@ function Lab:link(...)
   if b.lab ~= self or a.lab ~= self then fail("link: both ends must belong to this lab") end
   local na, nb = bra and bra.node or a, getmetatable(b) == Bridge and b.node or b
   if bra then
-    ifa = ifa or port_name(bra, b, nil)
-    ifb = ifb or port_name(b, bra, nil)
+    ifa = ifa or port_name(bra, b)
+    ifb = ifb or port_name(b, bra)
   else
     ifa = ifa or next_ifname(na)
-  end
-  if ifb then -- given, or a bridge-to-bridge port
-  elseif getmetatable(b) == Bridge then ifb = port_name(b, a, ifa)
-  elseif not ifb then
-    ifb = next_ifname(nb)
-    if na == nb and ifb == ifa then  -- a link to itself needs two names
-      na.ifaces[ifa] = true
+    if getmetatable(b) == Bridge then ifb = ifb or port_name(b, a, ifa)
+    elseif not ifb then
       ifb = next_ifname(nb)
-      na.ifaces[ifa] = nil
+      if na == nb and ifb == ifa then  -- a link to itself needs two names
+        na.ifaces[ifa] = true
+        ifb = next_ifname(nb)
+        na.ifaces[ifa] = nil
+      end
     end
   end
   if na == nb and ifa == ifb then fail(("link %s: both ends are %s"):format(na.name, ifa)) end
