@@ -270,7 +270,7 @@ static void dev_opts(lua_State *L, int t, nsr_dev *d)
 		luaL_error(L, "miimon %I is not 0..2^31-1", v);
 	d->miimon = (int)v;
 	if ((v = intfield(L, t, "dstport", 0)) < 0 || v > 65535)
-		luaL_error(L, "dstport %I is not 1..65535", v);
+		luaL_error(L, "dstport %I is not 1..65535 (0: 4789)", v);
 	d->dstport = (int)v;
 	if ((v = intfield(L, t, "mtu", 0)) && (v < 68 || v > 65535))
 		luaL_error(L, "mtu %I is not 68..65535", v);

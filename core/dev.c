@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dev.h"
+#include "link.h"
 #include "nl.h"
 
 /* A name -> value table, as iproute2 keeps them (bond modes, ...). */
@@ -175,9 +176,15 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 		return nsr_failmsg(e, -EINVAL, "%s %s in %s: needs a lower device (link = ...)",
 				   d->kind, name, nsr_ns_label(ns));
 	if (d->link && (lower = nsr_ifindex(ns, d->link, e)) < 0)
-		return lower;
+		return nsr_fail(e, lower, "%s %s in %s: link %s", d->kind, name,
+				nsr_ns_label(ns), d->link);
 	if (d->master && (master = nsr_ifindex(ns, d->master, e)) < 0)
-		return master;
+		return nsr_fail(e, master, "%s %s in %s: master %s", d->kind, name,
+				nsr_ns_label(ns), d->master);
+	/* A bond takes only ports that are down, and the kernel brings a new
+	 * device up before it joins its master: with a master, up after. */
+	if (master)
+		ifi.ifi_flags = 0;
 	if (ns->fresh)
 		ifi.ifi_index = ns->next_ifindex;
 	req.len = 0;
@@ -204,7 +211,7 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 		ns->fresh = 0;
 		return nsr_dev_add(ns, name, d, e);
 	}
-	if (err == -EOPNOTSUPP && !strcmp(d->kind, "bridge"))
+	if (err == -EOPNOTSUPP && !strcmp(d->kind, "bridge") && d->vlan_filtering == 1)
 		return nsr_failmsg(e, err, "bridge %s in %s: this kernel's bridges cannot "
 				   "filter VLANs (CONFIG_BRIDGE_VLAN_FILTERING)", name, nsr_ns_label(ns));
 	if (err == -EOPNOTSUPP)	/* no such kind: its module is not there */
@@ -216,7 +223,7 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 		nsr_ifindex_remember(ns, name, ifi.ifi_index);
 		ns->next_ifindex = ifi.ifi_index + 1;
 	}
-	return 0;
+	return master ? nsr_link_set_up(ns, name, 1, e) : 0;
 }
 
 int nsr_bridge_vlan(nsr_ns *ns, const char *ifname, int vid, int pvid,

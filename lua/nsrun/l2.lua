@@ -8,7 +8,7 @@ local M = {}
 -- segments(lab) -> list of { ifs = { {node=, ifname=, port=, bridge=}, ... },
 -- bridge = br|nil, bridges = { br, ... } }: one segment for each set of
 -- bridges joined by veth pairs (the bridges, then each link's two ends in
--- the order the lab made the links; port = true on a bridge's port,
+-- the order the lab made the links; port = true on a bridge's or a bond's port,
 -- bridge = br on the bridge's own interface), then one segment for each
 -- veth pair not on a bridge, in the order the lab made them.
 function M.segments(lab)
@@ -37,9 +37,13 @@ function M.segments(lab)
     seg.bridges[#seg.bridges + 1] = br
     seg.ifs[#seg.ifs + 1] = { node = br.node, ifname = br.name, bridge = br }
   end
+  -- a bridge's port, or a bond's (node.bonded): no address of its own
+  local function port(node, ifname, bridge)
+    return bridge ~= nil or (node.bonded and node.bonded[ifname]) or nil
+  end
   for _, l in ipairs(lab.links) do
-    local a = { node = l.a.node, ifname = l.a.name, port = l.bridge_a ~= nil or nil }
-    local b = { node = l.b.node, ifname = l.b.name, port = l.bridge ~= nil or nil }
+    local a = { node = l.a.node, ifname = l.a.name, port = port(l.a.node, l.a.name, l.bridge_a) }
+    local b = { node = l.b.node, ifname = l.b.name, port = port(l.b.node, l.b.name, l.bridge) }
     local seg = l.bridge and of[root(l.bridge)]
     if seg then
       seg.ifs[#seg.ifs + 1] = a
@@ -67,7 +71,7 @@ end
 -- A segment is point-to-point when it is two routers on one veth pair.
 function M.is_p2p(seg)
   return #seg.ifs == 2 and not seg.bridge and seg.ifs[1].node.role == "router"
-    and seg.ifs[2].node.role == "router"
+    and seg.ifs[2].node.role == "router" and not seg.ifs[1].port and not seg.ifs[2].port
 end
 
 return M

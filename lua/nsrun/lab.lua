@@ -378,7 +378,9 @@ function Lab:link(...)
   local na, nb = bra and bra.node or a, getmetatable(b) == Bridge and b.node or b
   if bra then
     ifa = ifa or port_name(bra, b)
+    na.ifaces[ifa] = na.ifaces[ifa] or true   -- taken, while b's port is named
     ifb = ifb or port_name(b, bra)
+    if na.ifaces[ifa] == true then na.ifaces[ifa] = nil end
   else
     ifa = ifa or next_ifname(na)
     if getmetatable(b) == Bridge then ifb = ifb or port_name(b, a, ifa)
@@ -761,6 +763,7 @@ end
 -- the VRF o.vrf (a device node:dev made); nil for main.
 local function table_of(node, o, fname)
   if o.vrf == nil then return o.table end
+  if o.table ~= nil then fail(("%s in %s: table or vrf, not both"):format(fname, node.name)) end
   local t = node.vrfs and node.vrfs[o.vrf]
   if not t then fail(("%s in %s: no vrf %s (node:dev(name, { type = \"vrf\", table = n }) makes one)")
     :format(fname, node.name, tostring(o.vrf))) end
@@ -830,6 +833,10 @@ function Node:dev(name, opts)
   if opts.type == "bridge" then
     fail(("dev %s in %s: a bridge is lab:bridge(%q, { node = ... })"):format(name, self.name, name))
   end
+  if opts.type == "vrf" and self == self.lab.root then
+    -- the kernel's l3mdev rule for VRFs would stay in the host after teardown
+    fail(("dev %s in the host's namespace: a VRF belongs in a node of the lab"):format(name))
+  end
   if not DEV_TYPES[opts.type] then
     fail(("dev %s in %s: type %q is not one of dummy, vlan, vrf, bond, vxlan, macvlan")
       :format(name, self.name, opts.type))
@@ -848,7 +855,7 @@ function Node:dev(name, opts)
   self.devs[#self.devs + 1] = d
   if opts.type == "vrf" then
     self.vrfs = self.vrfs or {}
-    self.vrfs[name] = opts.table
+    self.vrfs[name] = opts.table or opts.id
   end
   dev_forwarding(self, name)
   for _, m in ipairs(members or {}) do
@@ -878,13 +885,20 @@ end
 function Node:rule(opts)
   node_arg(self, "rule")
   arg(type(opts) == "table", 1, "rule", "table expected")
+  -- a rule belongs to no device: in a namespace the lab does not own,
+  -- teardown (which deletes namespaces and links) would leave it there
+  if not self.owned then
+    fail(("rule in %s: rules belong in the lab's own nodes (teardown could not remove it here)")
+      :format(self.name))
+  end
   local t = table_of(self, opts, "rule")
   arg(t ~= nil, 1, "rule", "table = n or vrf = name expected")
   check(self.ns:rule { from = opts.from, to = opts.to, iif = opts.iif, oif = opts.oif,
     fwmark = opts.fwmark, priority = opts.priority, table = t, family = opts.family })
   self.rules = self.rules or {}
   self.rules[#self.rules + 1] = { from = opts.from, to = opts.to, iif = opts.iif,
-    oif = opts.oif, table = t, priority = opts.priority }
+    oif = opts.oif, fwmark = opts.fwmark, priority = opts.priority, table = t,
+    family = opts.family }
   return self
 end
 
@@ -896,6 +910,12 @@ function Node:set(ifname, opts)
   check(self.ns:set(ifname, opts))
   local d = self.ifaces[ifname]
   if opts.master ~= nil and type(d) == "table" and d.type then d.master = opts.master or nil end
+  if opts.master ~= nil then
+    -- a bond's port carries no address of its own: lab:autoaddr skips it
+    local m = opts.master and self.ifaces[opts.master]
+    self.bonded = self.bonded or {}
+    self.bonded[ifname] = type(m) == "table" and m.type == "bond" or nil
+  end
   if opts.name and opts.name ~= ifname then
     self.ifaces[opts.name], self.ifaces[ifname] = self.ifaces[ifname], nil
     self.eth = nil   -- the old name is free: look for ethN from eth0 again

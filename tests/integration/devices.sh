@@ -88,7 +88,10 @@ bad() {
   expect_clean "after: $1"
 }
 bad 'lab:link(n, lab:node "dvm"); n:vlan("eth0", 5000)' 'bad.lua:3: vlan eth0.5000 in dvn: id 5000 is not 1..4094'
-bad 'n:vlan("eth9", 10)' 'bad.lua:3: interface eth9 in dvn: No such device'
+bad 'n:vlan("eth9", 10)' 'bad.lua:3: vlan eth9.10 in dvn: link eth9: No such device'
+bad 'lab.root:rule { to = "192.0.2.0/24", table = 100 }' 'bad.lua:3: rule in host: rules belong in the lab'"'"'s own nodes'
+bad 'lab.root:dev("dvvrf0", { type = "vrf", table = 10 })' 'bad.lua:3: dev dvvrf0 in the host'"'"'s namespace: a VRF belongs in a node of the lab'
+bad 'n:route("default", { dev = "lo" }, { vrf = "v1", table = 5 })' 'bad.lua:3: route default in dvn: table or vrf, not both'
 bad 'n:dev("b0", { type = "bond", mode = "fastest" })' 'bad.lua:3: bond b0 in dvn: mode "fastest" is not one of balance-rr, active-backup'
 bad 'n:dev("t0", { type = "tun" })' 'bad.lua:3: dev t0 in dvn: type "tun" is not one of dummy, vlan'
 bad 'n:dev("v0", { type = "vrf", table = 254 })' 'bad.lua:3: vrf v0 in dvn: table 254 is not'

@@ -307,6 +307,23 @@ do
   ok(#t.switches == 1 and #t.hosts == 3 and t.switches[1].name == "s1", "SingleSwitchTopo(3): s1, h1..h3")
 end
 
+-- a bond's ports get no address of autoaddr's; two bridges whose names
+-- share 10 bytes in one namespace still get two port names
+do
+  local lab = dry()
+  local a, b = lab:router "a", lab:router "b"
+  lab:link(a, b); lab:link(a, b)
+  a:dev("bond0", { type = "bond", members = { "eth0", "eth1" } })
+  lab:autoaddr()
+  local on = {}
+  for _, x in ipairs(a.addrs) do on[#on + 1] = x.ifname end
+  ok(table.concat(on, " ") == "lo", "bond ports: not addressed (only a's loopback)")
+  lab = dry()
+  local x, y = lab:bridge "longbridge-x", lab:bridge "longbridge-y"
+  local l = lab:link(x, y)
+  ok(l.a.name ~= l.b.name, "bridge to bridge, names cut to 10 bytes: two ports (" .. l.a.name .. ", " .. l.b.name .. ")")
+end
+
 -- addressing: the script's own addresses are kept and avoided
 do
   local lab = dry()

@@ -51,6 +51,7 @@ local ok, err = pcall(function()
   pe:route("203.0.113.0/24", { via = "198.51.100.2" }, { vrf = "red" })
   pe:rule { from = "192.0.2.0/24", table = 10, priority = 100 }
   pe:dev("lo1", { type = "dummy" }):addr("lo1", "192.0.2.200/32")
+  pe:vlan("eth0", 30, { master = "red" })                -- joins VRF red as it is made
 
   -- a bond of two links, VXLAN over it, a macvlan on it
   local b1, b2 = lab:node "ds-b1", lab:node "ds-b2"
@@ -104,6 +105,9 @@ check("ip route show vrf red: 203.0.113.0/24 via 198.51.100.2",
   got:find("203.0.113.0/24 via 198.51.100.2 dev eth0", 1, true) ~= nil, got)
 got = pe:exec("ip rule show").stdout
 check("ip rule: 100: from 192.0.2.0/24 lookup 10", got:find("100:%s+from 192.0.2.0/24 lookup 10") ~= nil, got)
+l = info(pe, "eth0.30")
+check("eth0.30 joined VRF red as it was made, and is up",
+  l.master == "red" and l.flags and table.concat(l.flags, ","):find("UP", 1, true) ~= nil)
 l = info(pe, "lo1")
 check("lo1 is a dummy", l.linkinfo and l.linkinfo.info_kind == "dummy")
 l, d = info(b1, "bond0")
