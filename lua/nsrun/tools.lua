@@ -265,7 +265,9 @@ function M.inspect(argv)
     for j, i in ipairs(s.interfaces) do
       local st = (i.up and (i.carrier and "up" or "no-carrier") or "down")
         .. (i.master and (" in " .. i.master) or "") .. (i.impairment and (", " .. i.impairment) or "")
-      rows[#rows + 1] = { j == 1 and s.name or "", j == 1 and kind or "", i.name, i.peer or "",
+      -- a device with no peer (vlan, vrf, bond, vxlan, ...): its kind
+      local peer = i.peer or (i.kind and i.kind ~= "veth" and "(" .. i.kind .. ")") or ""
+      rows[#rows + 1] = { j == 1 and s.name or "", j == 1 and kind or "", i.name, peer,
         table.concat(i.addresses, " "), st }
     end
     if #s.interfaces == 0 and not s.error then rows[#rows + 1] = { s.name, kind, "", "", "", "" } end

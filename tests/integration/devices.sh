@@ -76,6 +76,7 @@ check "ip rule: 1000: to 198.51.100.0/24 lookup 100" bash -c "ip -n dvva rule sh
 check "dvva reaches 198.51.100.7 by the rule's table" ping1 dvva 198.51.100.7
 check "the host's dvmv0: a macvlan on dvv0, mode private" bash -c \
   "ip -d -j link show dvmv0 | pyjson 'l=d[0]; assert l[\"link\"]==\"dvv0\" and l[\"linkinfo\"][\"info_data\"][\"mode\"]==\"private\"'"
+check "nsrun inspect dvvx dvva: vx7 is a vxlan" bash -c "'$NSRUN' inspect dvvx dvva | grep -qE 'vx7 +\\(vxlan\\) +192.0.2.1/24'"
 check "nsrun destroy dvvx" "$NSRUN" destroy dvvx
 check "the host's dvmv0 and dvv0 went with the lab" bash -c "! ip link show dvmv0 2>/dev/null && ! ip link show dvv0 2>/dev/null"
 expect_clean "after the VXLAN lab"
