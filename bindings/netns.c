@@ -308,6 +308,16 @@ static int m_bridge(lua_State *L)
 	return nsrun_result(L, nsr_dev_add(ns, name, &d, &e), &e);
 }
 
+/* ns:neigh(ifname, addr, mac): a permanent neighbour entry */
+static int m_neigh(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, nsr_neigh_add(ns, luaL_checkstring(L, 2), luaL_checkstring(L, 3),
+					     luaL_checkstring(L, 4), &e), &e);
+}
+
 /* ns:rule{ from =, to =, iif =, oif =, fwmark =, priority =, table =,
  * family = 4 | 6 }: `ip rule add ...` */
 static int m_rule(lua_State *L)
@@ -829,6 +839,7 @@ static const luaL_Reg ns_methods[] = {
 	{ "dev", m_dev },
 	{ "bridge_vlan", m_bridge_vlan },
 	{ "rule", m_rule },
+	{ "neigh", m_neigh },
 	{ "set", m_set },
 	{ "del", m_del },
 	{ "ifindex", m_ifindex },

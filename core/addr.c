@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
 #include <netlink/route/addr.h>
@@ -127,4 +128,33 @@ int nsr_addr_add(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e)
 int nsr_addr_del(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e)
 {
 	return addr_delete(ns, ifname, cidr, e);
+}
+
+int nsr_neigh_add(nsr_ns *ns, const char *ifname, const char *addr, const char *mac,
+		  nsr_error *e)
+{
+	struct ndmsg nd = { .ndm_state = NUD_PERMANENT };
+	unsigned char ll[6];
+	const char *why;
+	nsr_nl_batch b;
+	nsr_prefix p;
+	int failed, err;
+
+	if (nsr_prefix_parse(addr, 0, &p, &why) < 0 || p.has_len)
+		return nsr_failmsg(e, -EINVAL, "neighbour \"%s\" on %s in %s: %s", addr, ifname,
+				   nsr_ns_label(ns), p.has_len ? "an address, not a prefix" : why);
+	if (nsr_mac_parse(mac, ll) < 0)
+		return nsr_failmsg(e, -EINVAL, "neighbour %s on %s in %s: \"%s\" is not a MAC address",
+				   addr, ifname, nsr_ns_label(ns), mac);
+	if ((nd.ndm_ifindex = nsr_ifindex(ns, ifname, e)) < 0)
+		return nd.ndm_ifindex;
+	nd.ndm_family = (unsigned char)p.family;
+	b.len = 0;
+	b.n = 0;
+	nsr_nl_msg(&b, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, &nd, sizeof nd);
+	nsr_nl_attr(&b, NDA_DST, p.addr, p.family == AF_INET ? 4 : 16);
+	nsr_nl_attr(&b, NDA_LLADDR, ll, 6);
+	if ((err = nsr_nl_send(ns, &b, &failed)) < 0)
+		return nsr_fail(e, err, "neighbour %s on %s in %s", addr, ifname, nsr_ns_label(ns));
+	return 0;
 }

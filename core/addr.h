@@ -21,6 +21,11 @@ typedef struct nsr_addr {
  * of those after it, the ones sent in the same window may be too. */
 int nsr_addrs_add(nsr_ns *ns, const nsr_addr *a, int n, nsr_error *e);
 
+/* A permanent neighbour entry, `ip neigh replace ADDR lladdr MAC nud
+ * permanent dev IFNAME`: ARP (IPv4) or NDP (IPv6) need not ask. */
+int nsr_neigh_add(nsr_ns *ns, const char *ifname, const char *addr, const char *mac,
+		  nsr_error *e);
+
 /* Remove an address from ifname. */
 int nsr_addr_del(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e);
 

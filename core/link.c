@@ -172,19 +172,6 @@ static void put_af_spec(nsr_nl_batch *req, const nsr_link_change *c)
 	spec->rta_len = nsr_nl_since(req, spec);
 }
 
-static int parse_mac(const char *s, unsigned char mac[6])
-{
-	unsigned int b[6];
-	char end;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &end) != 6 || strlen(s) != 17)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (unsigned char)b[i];
-	return 0;
-}
-
 int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
 		 nsr_error *e)
 {
@@ -193,7 +180,7 @@ int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
 	nsr_nl_batch req;
 	int master = 0, failed, err;
 
-	if (c->mac && parse_mac(c->mac, mac) < 0)
+	if (c->mac && nsr_mac_parse(c->mac, mac) < 0)
 		return nsr_failmsg(e, -EINVAL, "link %s in %s: \"%s\" is not a MAC address",
 				   ifname, nsr_ns_label(ns), c->mac);
 	if (c->rename && (err = check_ifname("link", c->rename, ns, e)) < 0)

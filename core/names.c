@@ -186,3 +186,16 @@ int nsr_list_names(const char *dir, int dirs_only, char ***names, int *n)
 	*names = v;
 	return err;
 }
+
+int nsr_mac_parse(const char *s, unsigned char mac[6])
+{
+	unsigned int b[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6 || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (unsigned char)b[i];
+	return 0;
+}

@@ -50,4 +50,7 @@ void nsr_prefix_broadcast(const nsr_prefix *p, uint8_t out[4]);
  * A missing dir is an empty list.  Return 0 or -errno. */
 int nsr_list_names(const char *dir, int dirs_only, char ***names, int *n);
 
+/* Parse "aa:bb:cc:dd:ee:ff" into mac: 0, or -EINVAL. */
+int nsr_mac_parse(const char *s, unsigned char mac[6]);
+
 #endif

@@ -21,7 +21,7 @@ local function new(name) return setmetatable({ nsname = name, sysctls = {} }, NS
 local function ok() return true end
 NS.veth, NS.bridge, NS.set, NS.del, NS.addr, NS.route, NS.route_batch, NS.route_del =
   ok, ok, ok, ok, ok, ok, ok, ok
-NS.impair, NS.addr_batch, NS.dev, NS.bridge_vlan, NS.rule = ok, ok, ok, ok, ok
+NS.impair, NS.addr_batch, NS.dev, NS.bridge_vlan, NS.rule, NS.neigh = ok, ok, ok, ok, ok, ok
 function NS:close() end
 function NS:ifindex() return nil end
 function NS:name() return self.nsname end

@@ -578,6 +578,53 @@ function Lab:autoroute(opts)
   return plan
 end
 
+-- lab:static_arp() -> n: permanent neighbour entries (ARP for IPv4, NDP for
+-- IPv6) between every two addressed interfaces of each segment, as
+-- Mininet's --arp (staticArp) makes: no address is resolved on the wire.
+-- After the addresses; returns how many entries it made.
+function Lab:static_arp()
+  alive(self)
+  if self.plan or self.dry then return 0 end
+  local l2 = require "nsrun.l2"
+  local has = {}   -- has[node][ifname] = { "192.0.2.1", ... }
+  for _, node in ipairs(self.order) do
+    for _, a in ipairs(node.addrs) do
+      local list = l2.get(has, node, a.ifname)
+      if not list then list = {}; l2.put(has, node, a.ifname, list) end
+      list[#list + 1] = a.cidr:match("^[^/]+")
+    end
+  end
+  local macs = {}  -- macs[node][ifname], read once per node
+  local function mac(node, ifname)
+    if not macs[node] then
+      macs[node] = {}
+      for _, l in ipairs(check(node.ns:links())) do macs[node][l.name] = l.mac end
+    end
+    return macs[node][ifname]
+  end
+  local n = 0
+  for _, seg in ipairs(l2.segments(self)) do
+    local members = {}
+    for _, i in ipairs(seg.ifs) do
+      local list = l2.get(has, i.node, i.ifname)
+      if list and not i.port then
+        members[#members + 1] = { node = i.node, ifname = i.ifname, addrs = list, mac = mac(i.node, i.ifname) }
+      end
+    end
+    for _, x in ipairs(members) do
+      for _, y in ipairs(members) do
+        if x.node ~= y.node and y.mac then
+          for _, a in ipairs(y.addrs) do
+            check(x.node.ns:neigh(x.ifname, a, y.mac))
+            n = n + 1
+          end
+        end
+      end
+    end
+  end
+  return n
+end
+
 -- lab:neighbours(): the kernel's neighbour table is one for all namespaces
 -- (net.ipv4/ipv6.neigh.default.gc_thresh1/2/3, 128/512/1024 by default); a
 -- lab with more entries than that loses pings everywhere.  Raise them, in
@@ -877,6 +924,17 @@ function Node:vlan(link, id, opts)
   opts = opts or {}
   return self:dev(opts.name or ("%s.%d"):format(link, id), { type = "vlan", link = link,
     id = id, protocol = opts.protocol, master = opts.master, mtu = opts.mtu })
+end
+
+-- node:neigh(ifname, addr, mac) -> node: a permanent neighbour entry (`ip
+-- neigh replace ADDR lladdr MAC nud permanent dev IFNAME`).
+function Node:neigh(ifname, addr, mac)
+  node_arg(self, "neigh")
+  util.string_arg(ifname, 1, "neigh")
+  util.string_arg(addr, 2, "neigh")
+  util.string_arg(mac, 3, "neigh")
+  check(self.ns:neigh(ifname, addr, mac))
+  return self
 end
 
 -- node:rule{ from =, to =, iif =, oif =, fwmark =, priority =, table = n |

@@ -18,6 +18,8 @@ local t = lab:tree(2, 2, { switches = true })   -- s1 over s2, s3; h1..h4
 assert(#t.switches == 3 and #t.hosts == 4)
 lab:autoaddr()
 lab:bridge("s9", { stp = true })
+assert(lab:static_arp() == 12, "4 hosts: 12 neighbour entries")
+t.hosts[1]:neigh("eth0", "10.0.0.99", "02:00:00:00:00:99")
 lab:expect(t.hosts):reaches(t.hosts)
 LUA
 check "nsrun tree.lua (lab:tree(2, 2, { switches = true }))" "$NSRUN" "$tmp/tree.lua"
@@ -32,6 +34,10 @@ check "one subnet, in the order the hosts were linked: dvh4 is 10.0.0.4" bash -c
 check "no address on the switches (the host is not in the lab's network)" bash -c \
   "[ -z \"\$(ip -4 -br addr show dev dvs1 | awk '{print \$3}')\" ]"
 check "dvh1 pings dvh4 across three switches" ping1 dvh1 10.0.0.4
+check "lab:static_arp(): dvh1 knows dvh4's MAC, permanently" bash -c \
+  "[ \"\$(ip -n dvh1 -j neigh show 10.0.0.4 | pyjson 'print(d[0][\"lladdr\"], d[0][\"state\"][0])')\" = \"\$(ip -n dvh4 -j link show eth0 | pyjson 'print(d[0][\"address\"])') PERMANENT\" ]"
+check "node:neigh: 10.0.0.99 at 02:00:00:00:00:99 in dvh1" bash -c \
+  "ip -n dvh1 neigh show 10.0.0.99 | grep -q '02:00:00:00:00:99 PERMANENT'"
 check "nsrun destroy dvtree" "$NSRUN" destroy dvtree
 expect_clean "after the tree of switches"
 
@@ -90,6 +96,7 @@ bad() {
 }
 bad 'lab:link(n, lab:node "dvm"); n:vlan("eth0", 5000)' 'bad.lua:3: vlan eth0.5000 in dvn: id 5000 is not 1..4094'
 bad 'n:vlan("eth9", 10)' 'bad.lua:3: vlan eth9.10 in dvn: link eth9: No such device'
+bad 'n:neigh("lo", "192.0.2.1", "02:00:00:00:00")' 'bad.lua:3: neighbour 192.0.2.1 on lo in dvn: "02:00:00:00:00" is not a MAC address'
 bad 'lab.root:rule { to = "192.0.2.0/24", table = 100 }' 'bad.lua:3: rule in host: rules belong in the lab'"'"'s own nodes'
 bad 'lab.root:dev("dvvrf0", { type = "vrf", table = 10 })' 'bad.lua:3: dev dvvrf0 in the host'"'"'s namespace: a VRF belongs in a node of the lab'
 bad 'n:route("default", { dev = "lo" }, { vrf = "v1", table = 5 })' 'bad.lua:3: route default in dvn: table or vrf, not both'
