@@ -11,6 +11,7 @@
 
 #include "docker.h"
 #include "lab.h"
+#include "sysctl.h"
 #include "link.h"
 #include "names.h"
 #include "netns.h"
@@ -328,6 +329,41 @@ static void note(int *problems, nsr_error *e, int err, nsr_error *why)
 		*e = *why;
 }
 
+/* The host-wide settings labs raised (the neighbour table's limits, which
+ * lab:neighbours raises for a big lab), kept with the values they had
+ * before in NSR_HOST_SYSCTLS: put back once the last lab is gone.  Only
+ * those keys; a value changed since is overwritten all the same. */
+static void restore_host_sysctls(void)
+{
+	static const char *const keys[] = {
+		"net.ipv4.neigh.default.gc_thresh", "net.ipv6.neigh.default.gc_thresh", NULL
+	};
+	char **names, key[128], value[32];
+	nsr_ns *root;
+	FILE *f;
+	int n;
+
+	if (nsr_list_names(NSR_STATE_DIR, 1, &names, &n) < 0)
+		return;
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (n > 0 || !(f = fopen(NSR_HOST_SYSCTLS, "re")))
+		return;
+	if (nsr_ns_open_root(&root, NULL) == 0) {
+		while (fscanf(f, "%127s %31s", key, value) == 2)
+			for (const char *const *k = keys; *k; k++) {
+				size_t l = strlen(*k);	/* the key, then 1, 2 or 3 */
+
+				if (!strncmp(key, *k, l) && key[l] >= '1' && key[l] <= '3' && !key[l + 1])
+					nsr_sysctl_set(root, key, value, NULL);
+			}
+		nsr_ns_close(root);
+	}
+	fclose(f);
+	unlink(NSR_HOST_SYSCTLS);
+}
+
 int nsr_lab_destroy(const char *lab, int *problems, nsr_error *e)
 {
 	char dir[sizeof NSR_STATE_DIR + NSR_NAME_MAX + 2];
@@ -394,6 +430,7 @@ int nsr_lab_destroy(const char *lab, int *problems, nsr_error *e)
 	}
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		return nsr_fail(e, -errno, "remove %s", dir);
+	restore_host_sysctls();
 	return 0;
 }
 

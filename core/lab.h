@@ -24,6 +24,8 @@
 #include "error.h"
 
 #define NSR_STATE_DIR "/run/nsrun"
+/* host-wide settings as they were before labs raised them (KEY VALUE) */
+#define NSR_HOST_SYSCTLS NSR_STATE_DIR "/host-sysctls"
 
 typedef struct nsr_journal nsr_journal;
 

@@ -625,6 +625,23 @@ function Lab:static_arp()
   return n
 end
 
+-- Keep what the host had before the first lab raised a host-wide setting,
+-- in the state directory's host-sysctls ("KEY VALUE" lines): destroying the
+-- last lab puts those values back (core/lab.c).  A lab that raises them
+-- again while others are up finds the first values kept already.
+local function save_host_sysctls(lab, base, old)
+  local path = lab.journal:dir():match("^(.*)/[^/]+$") .. "/host-sysctls"
+  local f = io.open(path, "r")
+  local kept = f and f:read("a") or ""
+  if f then f:close() end
+  if kept:find(base, 1, true) then return end
+  f = check(io.open(path, "a"))
+  for i = 1, 3 do
+    if tonumber(old[i]) then f:write(base, i, " ", old[i], "\n") end
+  end
+  f:close()
+end
+
 -- lab:neighbours(): the kernel's neighbour table is one for all namespaces
 -- (net.ipv4/ipv6.neigh.default.gc_thresh1/2/3, 128/512/1024 by default); a
 -- lab with more entries than that loses pings everywhere.  Raise them, in
@@ -651,8 +668,9 @@ function Lab:neighbours()
     if t3 < need then
       local want = { need // 4, need // 2, need }
       local old = {}
+      for i = 1, 3 do old[i] = self.root.ns:sysctl(base .. i) or "?" end
+      save_host_sysctls(self, base, old)
       for i = 1, 3 do
-        old[i] = self.root.ns:sysctl(base .. i) or "?"
         if (tonumber(old[i]) or 0) < want[i] then check(self.root.ns:sysctl(base .. i, tostring(want[i]))) end
       end
       raised[#raised + 1] = ("net.%s from %s"):format(fam, table.concat(old, "/"))
@@ -661,7 +679,7 @@ function Lab:neighbours()
   end
   if #raised > 0 then
     io.stderr:write(("nsrun: lab %s needs ~%d neighbour entries: raised the neighbour table "
-      .. "limits neigh.default.gc_thresh1/2/3 to %s (%s; host-wide, they stay raised)\n")
+      .. "limits neigh.default.gc_thresh1/2/3 to %s (%s; host-wide, until the last lab is destroyed)\n")
       :format(self.name, need // 2, raised.want, table.concat(raised, ", ")))
   end
 end

@@ -20,13 +20,15 @@ check() {
   if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
 }
 
-# What the host looks like: namespaces, host links, /run/netns, /run/nsrun.
+# What the host looks like: namespaces, host links, /run/netns, /run/nsrun,
+# the host-wide neighbour table limits labs may raise.
 snapshot() {
   { ip netns list | awk '{print "netns", $1}'
     ip -j link show 2>/dev/null | python3 -c 'import json,sys; [print("link", l["ifname"]) for l in json.load(sys.stdin)]'
     ls -A /run/netns 2>/dev/null | sed 's/^/mount /'
     ls -A /run/nsrun 2>/dev/null | sed 's/^/state /'
     awk '$5 ~ "^/run/netns/" {print "mounted", $5}' /proc/self/mountinfo
+    sysctl net.ipv4.neigh.default.gc_thresh3 net.ipv6.neigh.default.gc_thresh3
   } | sort
 }
 
