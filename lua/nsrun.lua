@@ -12,6 +12,13 @@ local M = {
 -- nsrun.lab(name [, opts]) -> a new lab (see docs/api.md)
 M.lab = Lab.new
 
+-- nsrun.fail(message): stop the script with an error of nsrun's own: the
+-- interpreter prints it after the script's line, with no traceback, and
+-- removes what the run made (a scenario's check of its own arguments).
+function M.fail(message)
+  require("nsrun.util").fail(tostring(message))
+end
+
 -- The labs this process has made (the interpreter tears these down).
 M.opened = Lab.opened
 

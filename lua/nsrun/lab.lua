@@ -585,6 +585,7 @@ end
 function Lab:static_arp()
   alive(self)
   if self.plan or self.dry then return 0 end
+  self:neighbours()
   local l2 = require "nsrun.l2"
   local has = {}   -- has[node][ifname] = { "192.0.2.1", ... }
   for _, node in ipairs(self.order) do
@@ -647,7 +648,9 @@ end
 -- lab with more entries than that loses pings everywhere.  Raise them, in
 -- the host, when this lab needs more, and say so.
 function Lab:neighbours()
-  if self.dry then return end
+  -- asked again (each check asks) only once the lab has grown
+  if self.dry or self.neighbours_for == #self.links then return end
+  self.neighbours_for = #self.links
   -- every end of a veth pair learns its peer; every member of a bridged
   -- segment (not the ports) may learn every other
   local need = 0
@@ -688,6 +691,7 @@ end
 -- a and b may be nodes or lists of nodes (every pair), b an address.
 function Lab:expect(a)
   alive(self)
+  self:neighbours()
   return require("nsrun.expect").new(self, a)
 end
 
@@ -697,6 +701,7 @@ function Lab:ping(a, b)
   alive(self)
   arg(getmetatable(a) == Node, 1, "ping", "node expected")
   if self.plan then return true, 0 end
+  self:neighbours()
   if self.dry then fail("a dry lab sends no packet") end
   return require("nsrun.ping").ping(a, b)
 end
@@ -712,6 +717,7 @@ function Lab:pingall(nodes, opts)
   nodes = nodes or (#self:all("host") > 0 and self:all("host") or self.order)
   if self.plan then return { ok = true, pairs = 0, failed = {} } end
   if self.dry then fail("a dry lab sends no packet") end
+  self:neighbours()
   return timed(self, "check", function() return require("nsrun.ping").pingall(nodes, opts) end)
 end
 

@@ -41,6 +41,17 @@ check "node:neigh: 10.0.0.99 at 02:00:00:00:00:99 in dvh1" bash -c \
 check "nsrun destroy dvtree" "$NSRUN" destroy dvtree
 expect_clean "after the tree of switches"
 
+# scenarios/mininet.lua: `mn --topo linear,3 --arp` and a tree, pingall
+for a in "topo=linear,3 arp=1" "topo=tree,depth=2,fanout=3" "topo=single,4 link=tc,bw=10"; do
+  out=$("$NSRUN" --rm scenarios/mininet.lua $a prefix=t- 2>&1); rc=$?
+  [ $rc = 0 ] && [[ $out == *"1 passed, 0 failed"* ]] && pass "scenarios/mininet.lua $a: pingall passes" \
+    || fail "mininet.lua $a: exit $rc: $out"
+done
+out=$("$NSRUN" scenarios/mininet.lua topo=torus 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"topo=torus: not one of minimal, single, linear, tree"* ]] \
+  && pass "mininet.lua topo=torus: a clear error" || fail "topo=torus: exit $rc: $out"
+expect_clean "after scenarios/mininet.lua"
+
 # Router-on-a-stick, VRFs, dummy, bond, VXLAN, macvlan: the scenario checks
 # itself (ip -d -j, bridge -j, pings).  A kernel without 8021q, bonding,
 # dummy, vrf or VLAN filtering (some cloud kernels): one clear error and
