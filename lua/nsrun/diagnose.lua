@@ -68,6 +68,24 @@ function M.walk(lab, from, addr, owner)
   return false, "the path is longer than 128 hops", hops
 end
 
+-- "; bridge s1 is in the host's namespace, ...": where the host passes
+-- bridged packets through iptables (br_netfilter), a FORWARD policy of
+-- DROP there, as Docker sets, drops what crosses the lab's bridges.
+local function host_bridges(lab)
+  local names = {}
+  for _, br in ipairs(lab.bridges) do
+    if br.node == lab.root then names[#names + 1] = br.name end
+  end
+  local f = #names > 0 and io.open("/proc/sys/net/bridge/bridge-nf-call-iptables")
+  local on = f and f:read("l") == "1"
+  if f then f:close() end
+  if not on then return "" end
+  return ("; bridge%s %s %s in the host's namespace, where bridged packets go through "
+    .. "iptables (net.bridge.bridge-nf-call-iptables = 1): a FORWARD policy of DROP, as "
+    .. "Docker sets, drops them (lab:bridge(name, { node = ... }) keeps a bridge out of it)")
+    :format(#names > 1 and "s" or "", table.concat(names, ", "), #names > 1 and "are" or "is")
+end
+
 -- explain(lab, src, addr) -> a sentence: where the path from src to addr,
 -- or the way back, breaks; then the nodes of the path walked (src first).
 function M.explain(lab, src, addr)
@@ -80,8 +98,8 @@ function M.explain(lab, src, addr)
     local ok2, why2, hops2 = M.walk(lab, dst, back, owner)
     if not ok2 then return "on the way back: " .. why2, hops end
     return ("the path looks complete (%s, back %s): the echo was lost "
-      .. "(a firewall? rp_filter? an unresolved neighbour?)")
-      :format(table.concat(hops, " -> "), table.concat(hops2, " -> ")), hops
+      .. "(a firewall? rp_filter? an unresolved neighbour?)%s")
+      :format(table.concat(hops, " -> "), table.concat(hops2, " -> "), host_bridges(lab)), hops
   end
   return ("the path reaches %s (%s), but no answer came"):format(addr, table.concat(hops, " -> ")), hops
 end

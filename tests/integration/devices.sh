@@ -41,6 +41,27 @@ check "node:neigh: 10.0.0.99 at 02:00:00:00:00:99 in dvh1" bash -c \
 check "nsrun destroy dvtree" "$NSRUN" destroy dvtree
 expect_clean "after the tree of switches"
 
+# An echo lost behind a bridge in the host's namespace: where the host
+# passes bridged packets through iptables, the diagnosis says so
+cat >"$tmp/lost.lua" <<'LUA'
+local lab = require("nsrun").lab "dvlost"
+local br, a, b = lab:bridge "dvlbr", lab:host "dvl1", lab:host "dvl2"
+lab:link(a, br); lab:link(b, br)
+lab:autoaddr()
+b:sysctl("net.ipv4.icmp_echo_ignore_all", "1")   -- dvl2 answers no echo
+lab:expect(a):reaches(b)
+LUA
+out=$("$NSRUN" test "$tmp/lost.lua" 2>&1); rc=$?
+hint="bridge dvlbr is in the host's namespace, where bridged packets go through iptables"
+if [ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" = 1 ]; then
+  [ $rc = 1 ] && [[ $out == *"the echo was lost"*"$hint"* ]] \
+    && pass "an echo lost behind a host bridge: the diagnosis names br_netfilter" || fail "lost echo: exit $rc: $out"
+else
+  [ $rc = 1 ] && [[ $out == *"the echo was lost"* && $out != *"$hint"* ]] \
+    && pass "an echo lost (no br_netfilter here: no word of it)" || fail "lost echo: exit $rc: $out"
+fi
+expect_clean "after the lost echo"
+
 # scenarios/mininet.lua: `mn --topo linear,3 --arp` and a tree, pingall
 for a in "topo=linear,3 arp=1" "topo=tree,depth=2,fanout=3" "topo=single,4 link=tc,bw=10"; do
   out=$("$NSRUN" --rm scenarios/mininet.lua $a prefix=t- 2>&1); rc=$?
