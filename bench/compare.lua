@@ -12,7 +12,7 @@
 -- a bridged network.  Not a test: no timed assertion.  Run it through
 -- bench/run, which puts it in private network and mount namespaces.
 --   nsrun bench/compare.lua [sizes=4,8,16] [runs=3] [perop_max=16] [chain=1000]
---     [topos=fattree,leafspine,chain] [mininet=1] [mininet_budget=600]
+--     [topos=fattree,leafspine,chain,tree] [tree=2,32] [mininet=1] [mininet_budget=600]
 --     [mininet_rerun=120] [free_wait=120] [python=/usr/bin/python3]
 --     [out=bench/results/compare.md]
 local nsrun = require "nsrun"
@@ -57,13 +57,20 @@ if kinds.leafspine then
   topos[#topos + 1] = { name = "leaf-spine 4x16x16", mininet = "leafspine 4,16,16",
     build = function(lab) lab:leafspine { spines = 4, leaves = 16, hosts = 16 } end }
 end
+if kinds.tree then   -- Mininet's own TreeTopo, switched (bridges in the host's namespace)
+  local d, f = tostring(args.tree or "2,32"):match("^(%d+),(%d+)$")
+  d, f = tonumber(d), tonumber(f)
+  topos[#topos + 1] = { name = ("switched tree %d,%d"):format(d, f), mininet = ("tree %d,%d"):format(d, f),
+    build = function(lab) lab:tree(d, f, { switches = true }) end,
+    addr = { segment_len = 32 - math.ceil(math.log(f ^ d + 2, 2)) } }   -- one segment of f^d hosts
+end
 if kinds.chain then
   topos[#topos + 1] = { name = ("chain of %d"):format(CHAIN), mininet = "chain " .. CHAIN,
     build = function(lab) lab:linear(CHAIN, { hosts = 0 }) end }
 end
 
 -- Record the operations a dry lab makes: its backend, with a log.
-local function record(build)
+local function record(build, addr)
   local dry = require "nsrun.dry"
   local ops = {}
   local orig = { create = dry.create, root = dry.root }
@@ -115,7 +122,7 @@ local function record(build)
   dry.root = function() return wrap(orig.root()) end
   local lab = nsrun.lab("rec", { dry = true })
   build(lab)
-  lab:autoaddr()
+  lab:autoaddr(addr)
   lab:autoroute()
   lab:destroy()
   dry.create, dry.root = orig.create, orig.root
@@ -316,7 +323,7 @@ end
 
 local results = {}
 for _, topo in ipairs(topos) do
-  local ops = record(topo.build)
+  local ops = record(topo.build, topo.addr)
   local dir = os.tmpname(); os.remove(dir); assert(os.execute("mkdir -p " .. dir))
   local res = { topo = topo.name, ops = #ops, methods = {} }
   local methods = { "nsrun", "batch" }
@@ -351,7 +358,7 @@ for _, topo in ipairs(topos) do
         local t0 = core.now()
         topo.build(lab)
         s.phase.namespaces_links_settings = core.now() - t0
-        lab:autoaddr()
+        lab:autoaddr(topo.addr)
         lab:autoroute()
         s.phase.addresses = lab.times.addresses
         s.phase.routes = lab.times.routes

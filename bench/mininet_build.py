@@ -14,6 +14,7 @@ as the teardown.
     /usr/bin/python3 bench/mininet_build.py fattree 4 [--budget 600] [--check 20]
     /usr/bin/python3 bench/mininet_build.py leafspine 4,16,16
     /usr/bin/python3 bench/mininet_build.py chain 1000
+    /usr/bin/python3 bench/mininet_build.py tree 2,32
 
 Run it inside bench/run's private namespaces (the whole network is then
 invisible to the host).  It never runs Mininet's broad cleanup (`mn -c`),
@@ -41,6 +42,7 @@ from mininet.log import setLogLevel
 from mininet.net import Mininet
 from mininet.nodelib import LinuxBridge
 from mininet.topo import Topo
+from mininet.topolib import TreeTopo
 
 
 # The kernel's share of memory: counters that grow with namespaces, links
@@ -205,8 +207,9 @@ def check(net, pairs, deadline):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("topo", choices=["fattree", "leafspine", "chain"])
-    ap.add_argument("size", help="fattree: k; leafspine: spines,leaves,hosts; chain: n")
+    ap.add_argument("topo", choices=["fattree", "leafspine", "chain", "tree"])
+    ap.add_argument("size", help="fattree: k; leafspine: spines,leaves,hosts; chain: n; "
+                    "tree: depth,fanout (Mininet's own TreeTopo)")
     ap.add_argument("--budget", type=float, default=600,
                     help="seconds the build may take before it is stopped (600)")
     ap.add_argument("--check", type=int, default=0, metavar="PAIRS",
@@ -223,6 +226,10 @@ def main():
         s, l, h = (int(x) for x in a.size.split(","))
         topo, loops = leafspine(s, l, h)
         name = "leaf-spine %dx%dx%d" % (s, l, h)
+    elif a.topo == "tree":
+        d, f = (int(x) for x in a.size.split(","))
+        topo, loops = TreeTopo(depth=d, fanout=f), False
+        name = "switched tree %d,%d" % (d, f)
     else:
         topo, loops = chain(int(a.size))
         name = "chain of %s" % a.size
