@@ -122,8 +122,9 @@ end
 ---------------------------------------------------------------- switched
 -- Mininet's topologies as Mininet builds them: switches s1, s2, ... are
 -- Linux bridges in the host's namespace (its LinuxBridge switch, no
--- controller), hosts h1, h2, ... in the order Mininet numbers them, one
--- layer-2 segment for lab:autoaddr (h1 10.0.0.1, h2 10.0.0.2, ...).
+-- controller), hosts h1, h2, ... in the order Mininet numbers them, with
+-- its interface names (h1-eth0; ports s1-eth1, s1-eth2, ...), one layer-2
+-- segment for lab:autoaddr (h1 10.0.0.1, h2 10.0.0.2, ...).
 
 local function switch(lab, t)
   local s = lab:bridge("s" .. #t.switches + 1)
@@ -132,13 +133,32 @@ local function switch(lab, t)
   return s
 end
 
+-- The next port of switch s as Mininet names it: s1-eth1, s1-eth2, ... in
+-- the order of its links (nil when too long for a name: lab:link chooses)
+local function port(s)
+  local name = ("%s-eth%d"):format(s.name, #s.ports + 1)
+  return #name <= 15 and name or nil
+end
+
+-- lab:link with the names given (nil: lab:link chooses)
+local function link(lab, a, ifa, b, ifb)
+  if ifa and ifb then return lab:link(a, ifa, b, ifb) end
+  if ifa then return lab:link(a, ifa, b) end
+  if ifb then return lab:link(a, b, ifb) end
+  return lab:link(a, b)
+end
+
+-- a host of Mininet's (h1, its interface h1-eth0) on switch s
 local function host(lab, t, s, name)
   local h = lab:host(name or "h" .. #t.hosts + 1)
   h.tier = "host"
-  lab:link(h, "eth0", s)
+  link(lab, h, h.name .. "-eth0", s, port(s))
   t.hosts[#t.hosts + 1] = h
   return h
 end
+
+-- switch a to switch b, a port each (Mininet's addLink(a, b))
+local function switch_link(lab, a, b) link(lab, a, port(a), b, port(b)) end
 
 -- LinearTopo(k, n): k switches in a chain, n hosts on each (h1..hk when
 -- n = 1, else h1s1, h2s1, ...)
@@ -147,7 +167,7 @@ local function linear_switched(lab, k, n)
   for i = 1, k do
     local s = switch(lab, t)
     for j = 1, n do host(lab, t, s, n > 1 and ("h%ds%d"):format(j, i) or nil) end
-    if i > 1 then lab:link(s, t.switches[i - 1]) end
+    if i > 1 then switch_link(lab, s, t.switches[i - 1]) end
   end
   return t
 end
@@ -160,7 +180,7 @@ local function tree_switched(lab, depth, fanout)
     if d == 0 then return nil end
     local s = switch(lab, t)
     for _ = 1, fanout do
-      if d == 1 then host(lab, t, s) else lab:link(s, add(d - 1)) end
+      if d == 1 then host(lab, t, s) else switch_link(lab, s, add(d - 1)) end
     end
     return s
   end

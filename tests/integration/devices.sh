@@ -19,23 +19,23 @@ assert(#t.switches == 3 and #t.hosts == 4)
 lab:autoaddr()
 lab:bridge("s9", { stp = true })
 assert(lab:static_arp() == 12, "4 hosts: 12 neighbour entries")
-t.hosts[1]:neigh("eth0", "10.0.0.99", "02:00:00:00:00:99")
+t.hosts[1]:neigh("h1-eth0", "10.0.0.99", "02:00:00:00:00:99")
 lab:expect(t.hosts):reaches(t.hosts)
 LUA
 check "nsrun tree.lua (lab:tree(2, 2, { switches = true }))" "$NSRUN" "$tmp/tree.lua"
 check "dvs9 runs the spanning tree" bash -c "ip -d -j link show dvs9 | grep -q '\"stp_state\":1'"
 check "dvs1 does not" bash -c "ip -d -j link show dvs1 | grep -q '\"stp_state\":0'"
-check "dvs2's ports: its uplink dvs2_dvs1 and two hosts" bash -c \
-  "[ \"\$(ip -j link show master dvs2 | pyjson 'print(\" \".join(sorted(l[\"ifname\"] for l in d)))')\" = 'dvh1_eth0 dvh2_eth0 dvs2_dvs1' ]"
-check "dvs1_dvs2 is a port of dvs1, its peer a port of dvs2" bash -c \
-  "ip -j link show master dvs1 | grep -q dvs1_dvs2 && ip -d -j link show dvs1_dvs2 | grep -q '\"info_kind\":\"veth\"'"
+check "dvs2's ports, named as Mininet names them: two hosts, then its uplink" bash -c \
+  "[ \"\$(ip -j link show master dvs2 | pyjson 'print(\" \".join(sorted(l[\"ifname\"] for l in d)))')\" = 'dvs2-eth1 dvs2-eth2 dvs2-eth3' ]"
+check "dvs1-eth1 is a port of dvs1, its peer dvs2-eth3 (Mininet's s1-eth1<->s2-eth3)" bash -c \
+  "ip -j link show dvs1-eth1 | pyjson 'l=d[0]; assert l[\"master\"]==\"dvs1\" and l[\"link\"]==\"dvs2-eth3\"'"
 check "one subnet, in the order the hosts were linked: dvh4 is 10.0.0.4" bash -c \
-  "ip -n dvh4 -br -4 addr show eth0 | grep -q '10.0.0.4/24'"
+  "ip -n dvh4 -br -4 addr show h4-eth0 | grep -q '10.0.0.4/24'"
 check "no address on the switches (the host is not in the lab's network)" bash -c \
   "[ -z \"\$(ip -4 -br addr show dev dvs1 | awk '{print \$3}')\" ]"
 check "dvh1 pings dvh4 across three switches" ping1 dvh1 10.0.0.4
 check "lab:static_arp(): dvh1 knows dvh4's MAC, permanently" bash -c \
-  "[ \"\$(ip -n dvh1 -j neigh show 10.0.0.4 | pyjson 'print(d[0][\"lladdr\"], d[0][\"state\"][0])')\" = \"\$(ip -n dvh4 -j link show eth0 | pyjson 'print(d[0][\"address\"])') PERMANENT\" ]"
+  "[ \"\$(ip -n dvh1 -j neigh show 10.0.0.4 | pyjson 'print(d[0][\"lladdr\"], d[0][\"state\"][0])')\" = \"\$(ip -n dvh4 -j link show h4-eth0 | pyjson 'print(d[0][\"address\"])') PERMANENT\" ]"
 check "node:neigh: 10.0.0.99 at 02:00:00:00:00:99 in dvh1" bash -c \
   "ip -n dvh1 neigh show 10.0.0.99 | grep -q '02:00:00:00:00:99 PERMANENT'"
 check "nsrun destroy dvtree" "$NSRUN" destroy dvtree

@@ -294,6 +294,10 @@ do
   ok(links == "h1-s3 h2-s3 s2-s3 h3-s4 h4-s4 s2-s4 s1-s2 h5-s6 h6-s6 s5-s6 h7-s7 h8-s7 s5-s7 s1-s5",
     "TreeTopo(3, 2): numbered depth first, as Mininet's addTree")
   ok(addrs:match("^h1=10.0.0.1/24 h2=10.0.0.2/24 .* h8=10.0.0.8/24$") ~= nil, "TreeTopo: h1..h8 are 10.0.0.1..8")
+  local s1 = t.switches[1]
+  ok(lab.links[1].a.name == "h1-eth0" and lab.links[1].b.name == "s3-eth1"
+    and table.concat(s1.ports, " ") == "s1-eth1 s1-eth2" and lab.links[3].b.name == "s3-eth3",
+    "TreeTopo: Mininet's interface names (h1-eth0, s3-eth1; s2-eth1 <-> s3-eth3; s1-eth1, s1-eth2)")
   lab = dry()
   t = lab:linear(4, { switches = true })
   lab:autoaddr()
