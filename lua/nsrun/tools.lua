@@ -281,6 +281,25 @@ function M.inspect(argv)
     for c, v in ipairs(r) do cells[c] = c < #r and v .. (" "):rep(width[c] - #v) or v end
     print((table.concat(cells, "  "):gsub("%s+$", "")))
   end
+  -- bridges: where each port leads (Mininet's `links`)
+  if #bridges > 0 and not spec then
+    local to = {}
+    for _, l in ipairs(m.links) do
+      if l.bridge then
+        to[l.bridge .. "/" .. l.ifb] = l.bridge_a and ("bridge %s (%s)"):format(l.bridge_a, l.ifa)
+          or l.a .. ":" .. l.ifa
+      end
+      if l.bridge_a then to[l.bridge_a .. "/" .. l.ifa] = ("bridge %s (%s)"):format(l.bridge, l.ifb) end
+    end
+    print("")
+    print("BRIDGES")
+    for _, br in ipairs(bridges) do
+      local ports = {}
+      for _, p in ipairs(br.ports or {}) do ports[#ports + 1] = p .. " -> " .. (to[br.name .. "/" .. p] or "?") end
+      print(("%s%s: %s"):format(br.name, br.node ~= "host" and (" in " .. br.node) or "",
+        #ports > 0 and table.concat(ports, ", ") or "no ports"))
+    end
+  end
   print("")
   print("ROUTES")
   for _, s in ipairs(states) do

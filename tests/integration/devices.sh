@@ -34,6 +34,8 @@ check "one subnet, in the order the hosts were linked: dvh4 is 10.0.0.4" bash -c
 check "no address on the switches (the host is not in the lab's network)" bash -c \
   "[ -z \"\$(ip -4 -br addr show dev dvs1 | awk '{print \$3}')\" ]"
 check "dvh1 pings dvh4 across three switches" ping1 dvh1 10.0.0.4
+check "nsrun inspect dvtree: where each switch port leads" bash -c \
+  "'$NSRUN' inspect dvtree | grep -qx 'dvs1: dvs1-eth1 -> bridge dvs2 (dvs2-eth3), dvs1-eth2 -> bridge dvs3 (dvs3-eth3)'"
 check "lab:static_arp(): dvh1 knows dvh4's MAC, permanently" bash -c \
   "[ \"\$(ip -n dvh1 -j neigh show 10.0.0.4 | pyjson 'print(d[0][\"lladdr\"], d[0][\"state\"][0])')\" = \"\$(ip -n dvh4 -j link show h4-eth0 | pyjson 'print(d[0][\"address\"])') PERMANENT\" ]"
 check "node:neigh: 10.0.0.99 at 02:00:00:00:00:99 in dvh1" bash -c \
