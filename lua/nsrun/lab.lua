@@ -897,6 +897,19 @@ end
 -- VRF's interfaces).  Bridges are lab:bridge's (ports, VLANs, autoaddr).
 local DEV_TYPES = { dummy = true, vlan = true, vrf = true, bond = true, vxlan = true, macvlan = true }
 
+-- Modules that make a device of their own in the host's namespace when the
+-- kernel loads them for a first device (bond0, dummy0): loaded first, as
+-- modprobe PARAM=0 does, so that the host's `ip link` stays as it was.
+local QUIET_MODULE = { bond = { "bonding", "max_bonds=0" }, dummy = { "dummy", "numdummies=0" } }
+
+local function load_quietly(lab, devtype)
+  local m = QUIET_MODULE[devtype]
+  if not m or lab.dry then return end
+  local f = io.open("/sys/module/" .. m[1])   -- loaded already, or built in
+  if f then f:close() return end
+  lab.root.ns:run { "modprobe", "-q", m[1], m[2] }   -- if it fails, the kernel's error says why
+end
+
 function Node:dev(name, opts)
   node_arg(self, "dev")
   util.string_arg(name, 1, "dev")
@@ -915,6 +928,7 @@ function Node:dev(name, opts)
   local members = opts.members
   arg(members == nil or type(members) == "table", 2, "dev", "members must be a list of interface names")
   check_end(self.lab, self, name)
+  load_quietly(self.lab, opts.type)
   local o = {}
   for k, v in pairs(opts) do if k ~= "members" then o[k] = v end end
   journaled(self.lab, not self.owned and ("link %s %s"):format(self.nsname, name) or nil,
