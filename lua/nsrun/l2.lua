@@ -37,9 +37,12 @@ function M.segments(lab)
     seg.bridges[#seg.bridges + 1] = br
     seg.ifs[#seg.ifs + 1] = { node = br.node, ifname = br.name, bridge = br }
   end
-  -- a bridge's port, or a bond's (node.bonded): no address of its own
+  -- a bridge's port, or a bond's (node.masters, a device of node:dev's):
+  -- no address of its own
   local function port(node, ifname, bridge)
-    return bridge ~= nil or (node.bonded and node.bonded[ifname]) or nil
+    if bridge then return true end
+    local m = node.masters and node.ifaces[node.masters[ifname]]
+    return type(m) == "table" and m.type == "bond" or nil
   end
   for _, l in ipairs(lab.links) do
     local a = { node = l.a.node, ifname = l.a.name, port = port(l.a.node, l.a.name, l.bridge_a) }

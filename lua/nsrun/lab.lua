@@ -733,7 +733,8 @@ function Lab:model()
     local devs
     for j, d in ipairs(n.devs or {}) do
       devs = devs or {}
-      devs[j] = { name = d.name, type = d.type, link = d.link, id = d.id, master = d.master }
+      devs[j] = { name = d.name, type = d.type, link = d.link, id = d.id,
+        master = n.masters and n.masters[d.name] }
     end
     nodes[i] = { name = n.name, ns = n.nsname, role = n.role, tier = n.tier, pod = n.pod,
       pid = n.pid, container = n.container, addrs = addrs, impair = n.impairments,
@@ -835,7 +836,8 @@ end
 local function table_of(node, o, fname)
   if o.vrf == nil then return o.table end
   if o.table ~= nil then fail(("%s in %s: table or vrf, not both"):format(fname, node.name)) end
-  local t = node.vrfs and node.vrfs[o.vrf]
+  local d = node.ifaces[o.vrf]
+  local t = type(d) == "table" and d.type == "vrf" and d.id
   if not t then fail(("%s in %s: no vrf %s (node:dev(name, { type = \"vrf\", table = n }) makes one)")
     :format(fname, node.name, tostring(o.vrf))) end
   return t
@@ -934,13 +936,13 @@ function Node:dev(name, opts)
   journaled(self.lab, not self.owned and ("link %s %s"):format(self.nsname, name) or nil,
     self.ns.dev, self.ns, name, o)
   local d = { node = self, name = name, type = opts.type, link = opts.link or opts.dev,
-    id = opts.id or opts.table, master = opts.master }
+    id = opts.id or opts.table }   -- id: a vlan's, a VNI, a VRF's table
   self.ifaces[name] = d
   self.devs = self.devs or {}
   self.devs[#self.devs + 1] = d
-  if opts.type == "vrf" then
-    self.vrfs = self.vrfs or {}
-    self.vrfs[name] = opts.table or opts.id
+  if opts.master then
+    self.masters = self.masters or {}
+    self.masters[name] = opts.master
   end
   dev_forwarding(self, name)
   for _, m in ipairs(members or {}) do
@@ -1004,13 +1006,9 @@ function Node:set(ifname, opts)
   util.string_arg(ifname, 1, "set")
   arg(type(opts) == "table", 2, "set", "table expected")
   check(self.ns:set(ifname, opts))
-  local d = self.ifaces[ifname]
-  if opts.master ~= nil and type(d) == "table" and d.type then d.master = opts.master or nil end
-  if opts.master ~= nil then
-    -- a bond's port carries no address of its own: lab:autoaddr skips it
-    local m = opts.master and self.ifaces[opts.master]
-    self.bonded = self.bonded or {}
-    self.bonded[ifname] = type(m) == "table" and m.type == "bond" or nil
+  if opts.master ~= nil then   -- for the model, and autoaddr (a bond's ports: no address)
+    self.masters = self.masters or {}
+    self.masters[ifname] = opts.master or nil
   end
   if opts.name and opts.name ~= ifname then
     self.ifaces[opts.name], self.ifaces[ifname] = self.ifaces[ifname], nil
