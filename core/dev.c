@@ -48,14 +48,14 @@ static int lookup(const named *t, const char *s, const char *what,
 		  const char *name, nsr_ns *ns, nsr_error *e)
 {
 	char list[160] = "";
+	size_t len = 0;
 
-	for (const named *p = t; p->name; p++) {
+	for (const named *p = t; p->name; p++)
 		if (!strcmp(p->name, s))
 			return p->value;
-		strncat(list, p->name, sizeof list - strlen(list) - 1);
-		if (p[1].name)
-			strncat(list, ", ", sizeof list - strlen(list) - 1);
-	}
+	for (const named *p = t; p->name && len < sizeof list; p++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", p->name,
+					p[1].name ? ", " : "");
 	return nsr_failmsg(e, -EINVAL, "%s in %s: %s \"%s\" is not one of %s",
 			   name, nsr_ns_label(ns), what, s, list);
 }
