@@ -13,22 +13,9 @@ check "spines forward" bash -c "! ip -n spine1 netconf show | grep -v '^inet6' |
 check "hosts have a default route" bash -c "ip -n h3-2 -j route show default | grep -q gateway"
 
 # every host to every host, with iputils ping, at the addresses the kernel has
-hosts=""
-for h in h1-1 h1-2 h2-1 h2-2 h3-1 h3-2; do
-  a=$(ip -n "$h" -j -4 addr show eth0 | pyjson 'print(d[0]["addr_info"][0]["local"])')
-  hosts="$hosts $h:$a"
-done
-bad=0 n=0
-for a in $hosts; do
-  for b in $hosts; do
-    [ "$a" = "$b" ] && continue
-    n=$((n + 1))
-    ip netns exec "${a%%:*}" ping -n -c1 -W2 "${b#*:}" >/dev/null 2>&1 || { bad=$((bad + 1)); echo "  ${a%%:*} -> ${b#*:} failed"; }
-  done
-done
-if [ $bad = 0 ]; then pass "all $n host pairs ping"; else fail "$bad of $n host pairs do not ping"; fi
+ping_all h1-1 h1-2 h2-1 h2-2 h3-1 h3-2
 # leaf1 reaches each other leaf's hosts by one route over all 3 spines
-remote="$(echo "$hosts" | tr ' ' '\n' | grep -E '^h[23]-' | cut -d: -f2 | tr '\n' ' ')"
+remote="$(for h in h2-1 h2-2 h3-1 h3-2; do addr4 $h; done | tr '\n' ' ')"
 ecmp=$(ip -n leaf1 -j route show | REMOTE="$remote" pyjson '
 import ipaddress, os
 bad = []
@@ -41,7 +28,7 @@ for a in os.environ["REMOTE"].split():
 print(" ".join(bad) or "ok")')
 if [ "$ecmp" = ok ]; then pass "leaf1 reaches the other leaves' hosts over all 3 spines (ECMP)"
 else fail "leaf1's routes to other leaves' hosts: $ecmp"; fi
-h31=$(echo "$hosts" | tr ' ' '\n' | grep '^h3-1:' | cut -d: -f2)
+h31=$(addr4 h3-1)
 # host -> leaf -> spine -> leaf -> host: the 4th hop is the destination
 check "h1-1 -> h3-1 is 4 hops: ttl 3 dies on the way" bash -c \
   "! ip netns exec h1-1 ping -n -c1 -W1 -t 3 $h31"

@@ -5,21 +5,10 @@
 
 check "nsrun fattree.lua k=4" "$NSRUN" scenarios/fattree.lua k=4
 check "36 namespaces" bash -c "[ \$(ip netns list | grep -cE '^(core|p[0-9]|h[0-9])') = 36 ]"
-addrs=""
-for p in 1 2 3 4; do for e in 1 2; do for h in 1 2; do
-  n=h$p-$e-$h
-  addrs="$addrs $n:$(ip -n $n -j -4 addr show eth0 | pyjson 'print(d[0]["addr_info"][0]["local"])')"
-done; done; done
-bad=0 n=0
-for a in $addrs; do
-  for b in $addrs; do
-    [ "$a" = "$b" ] && continue
-    n=$((n + 1))
-    ip netns exec "${a%%:*}" ping -n -c1 -W2 "${b#*:}" >/dev/null 2>&1 || { bad=$((bad + 1)); echo "  $a -> $b failed"; }
-  done
-done
-if [ $bad = 0 ]; then pass "all $n host pairs ping"; else fail "$bad of $n host pairs do not ping"; fi
-far=$(echo "$addrs" | tr ' ' '\n' | grep '^h4-1-1:' | cut -d: -f2)
+hosts=$(for p in 1 2 3 4; do for e in 1 2; do for h in 1 2; do echo h$p-$e-$h; done; done; done)
+# shellcheck disable=SC2086
+ping_all $hosts
+far=$(addr4 h4-1-1)
 check "p1-edge1 has multipath routes over both aggregation switches" bash -c \
   "ip -n p1-edge1 -j route show proto static | grep -q nexthops"
 check "h1-1-1 -> h4-1-1: ttl 5 dies on the way" bash -c "! ip netns exec h1-1-1 ping -n -c1 -W1 -t 5 $far"

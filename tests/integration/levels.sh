@@ -33,24 +33,4 @@ check "nsrun destroy levels" "$NSRUN" destroy levels
 expect_clean "after destroy"
 check "destroy again is harmless" "$NSRUN" destroy levels
 
-# A lab that needs more neighbour entries than the host allows raises the
-# host-wide limits, and destroying the last lab puts them back.
-g="net.ipv4.neigh.default.gc_thresh"
-before=$(sysctl -n ${g}1 ${g}2 ${g}3 | tr '\n' ' ')
-if [ "$(sysctl -n ${g}3)" -lt 1200 ] && [ -z "$LABS_BEFORE" ]; then
-  printf '%s\n' 'local lab = require("nsrun").lab "gcbig"' 'lab:star(24)' 'lab:autoaddr(); lab:autoroute()' \
-    >"${TMPDIR:-/tmp}/gcbig.lua"
-  out=$("$NSRUN" "${TMPDIR:-/tmp}/gcbig.lua" 2>&1)
-  rm -f "${TMPDIR:-/tmp}/gcbig.lua"
-  [[ $out == *"raised the neighbour table limits"* ]] && [ "$(sysctl -n ${g}3)" -ge 1200 ] \
-    && pass "a 24-host segment raises gc_thresh3 to $(sysctl -n ${g}3), and says so" \
-    || fail "gc_thresh not raised: $(sysctl -n ${g}3): $out"
-  check "nsrun destroy gcbig" "$NSRUN" destroy gcbig
-  after=$(sysctl -n ${g}1 ${g}2 ${g}3 | tr '\n' ' ')
-  [ "$after" = "$before" ] && pass "the last lab destroyed: gc_thresh1/2/3 back to $after" \
-    || fail "gc_thresh1/2/3 $after, were $before"
-else
-  pass "gc_thresh3 is $(sysctl -n ${g}3) or other labs are up: no raise to check here"
-fi
-expect_clean "after the neighbour limits"
 finish
