@@ -106,16 +106,6 @@ static int m_close(lua_State *L)
 	return 0;
 }
 
-/* ns:whole(on): commands join all the namespaces of the attached process */
-static int m_whole(lua_State *L)
-{
-	nsr_ns *ns = nsrun_checkns(L, 1);
-
-	ns->whole = lua_toboolean(L, 2) && ns->pidfd >= 0;
-	lua_pushboolean(L, ns->whole);
-	return 1;
-}
-
 static const luaL_Reg methods[] = {
 	{ "create", m_create },
 	{ "start", m_start },
@@ -133,11 +123,6 @@ void nsrun_open_docker(lua_State *L)
 	luaL_newlib(L, methods);
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
-	luaL_getmetatable(L, NSRUN_NS_MT);
-	lua_getfield(L, -1, "__index");
-	lua_pushcfunction(L, m_whole);
-	lua_setfield(L, -2, "whole");
-	lua_pop(L, 2);
 	lua_pushcfunction(L, l_docker);
 	lua_setfield(L, -2, "docker");
 }

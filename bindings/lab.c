@@ -1,9 +1,10 @@
 /*
- * lab.c -- the lab's journal, destroy and list.
+ * lab.c -- the lab's journal, destroy and list; host-wide limits.
  */
 #include <stdlib.h>
 
 #include "lab.h"
+#include "hostlimits.h"
 #include "nsrun.h"
 
 typedef struct jbox {
@@ -64,10 +65,12 @@ static int m_close(lua_State *L)
 	return 0;
 }
 
+/* lab_destroy(name [, force]) -> true | nil, message, errno, problems */
 static int l_lab_destroy(lua_State *L)
 {
 	nsr_error e = { 0 };
-	int problems, err = nsr_lab_destroy(luaL_checkstring(L, 1), &problems, &e);
+	int problems, err = nsr_lab_destroy(luaL_checkstring(L, 1), lua_toboolean(L, 2),
+					    &problems, &e);
 
 	if (err < 0) {
 		nsrun_result(L, err, &e);
@@ -109,6 +112,25 @@ static void push_info(lua_State *L, const nsr_labinfo *info)
 	lua_setfield(L, -2, "records");
 }
 
+/* host_raise(key, want) -> the value it had (raised), false (it holds
+ * want already, or is not here) | nil, message, errno (hostlimits.h) */
+static int l_host_raise(lua_State *L)
+{
+	const char *key = luaL_checkstring(L, 1);
+	lua_Integer want = luaL_checkinteger(L, 2);
+	nsr_error e = { 0 };
+	char old[32];
+	int r = nsr_host_raise(key, (long)want, old, sizeof old, &e);
+
+	if (r < 0)
+		return nsrun_result(L, r, &e);
+	if (r == 0)
+		lua_pushboolean(L, 0);
+	else
+		lua_pushstring(L, old);
+	return 1;
+}
+
 /* lab_read(name) -> { name, pid, alive, namespaces, objects, bad, records } */
 static int l_lab_read(lua_State *L)
 {
@@ -123,7 +145,7 @@ static int l_lab_read(lua_State *L)
 	return 1;
 }
 
-/* journal_parse(text) -> the same table, for tests */
+/* journal_parse(text) -> the same table (alive false), for tests */
 static int l_journal_parse(lua_State *L)
 {
 	size_t len;
@@ -165,6 +187,7 @@ static const luaL_Reg funcs[] = {
 	{ "lab_read", l_lab_read },
 	{ "lab_names", l_lab_names },
 	{ "journal_parse", l_journal_parse },
+	{ "host_raise", l_host_raise },
 	{ NULL, NULL }
 };
 

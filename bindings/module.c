@@ -18,18 +18,6 @@
 #define NSRUN_VERSION "0"
 #endif
 
-int nsrun_result(lua_State *L, int err, const nsr_error *e)
-{
-	if (err >= 0) {
-		lua_pushboolean(L, 1);
-		return 1;
-	}
-	lua_pushnil(L);
-	lua_pushstring(L, e->msg[0] ? e->msg : strerror(-err));
-	lua_pushinteger(L, -err);
-	return 3;
-}
-
 /* now() -> seconds on the monotonic clock, for the time of each phase */
 static int l_now(lua_State *L)
 {
@@ -38,17 +26,6 @@ static int l_now(lua_State *L)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	lua_pushnumber(L, (lua_Number)ts.tv_sec + ts.tv_nsec / 1e9);
 	return 1;
-}
-
-void nsrun_push_names(lua_State *L, char **names, int n)
-{
-	lua_createtable(L, n, 0);
-	for (int i = 0; i < n; i++) {
-		lua_pushstring(L, names[i]);
-		lua_rawseti(L, -2, i + 1);
-		free(names[i]);
-	}
-	free(names);
 }
 
 /* rusage() -> user s, system s, peak RSS KiB (this process), then user s
@@ -72,6 +49,70 @@ static int l_isatty(lua_State *L)
 {
 	lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
 	return 1;
+}
+
+/* sleep(seconds): wait, in this process (no shell) */
+static int l_sleep(lua_State *L)
+{
+	double s = luaL_checknumber(L, 1);
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	if (s > 0)
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	return 0;
+}
+
+/* where() -> "script.lua:12: " (see nsrun_where) */
+static int l_where(lua_State *L)
+{
+	nsrun_where(L);
+	return 1;
+}
+
+static int error_tostring(lua_State *L)
+{
+	lua_getfield(L, 1, "message");
+	if (!lua_isstring(L, -1))
+		lua_pushliteral(L, "(nsrun error without a message)");
+	return 1;
+}
+
+/* core.Error, the class of nsrun's errors: { message =, errno =, object = } */
+static void open_error(lua_State *L)
+{
+	luaL_newmetatable(L, NSRUN_ERROR_MT);
+	lua_pushcfunction(L, error_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -2, "__index");
+	lua_setfield(L, -2, "Error");
+}
+
+/* core.errno: the errno values Lua compares with (ENOENT = 2, ...) */
+static void open_errno(lua_State *L)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} names[] = {
+		{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "ESRCH", ESRCH }, { "EINTR", EINTR },
+		{ "EIO", EIO }, { "E2BIG", E2BIG }, { "EBADF", EBADF }, { "EAGAIN", EAGAIN },
+		{ "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EBUSY", EBUSY },
+		{ "EEXIST", EEXIST }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
+		{ "EMFILE", EMFILE }, { "ENFILE", ENFILE }, { "ENOSPC", ENOSPC },
+		{ "ERANGE", ERANGE }, { "EOPNOTSUPP", EOPNOTSUPP },
+		{ "EAFNOSUPPORT", EAFNOSUPPORT }, { "ENETUNREACH", ENETUNREACH },
+		{ "EHOSTUNREACH", EHOSTUNREACH }, { "ECONNREFUSED", ECONNREFUSED },
+		{ "ETIMEDOUT", ETIMEDOUT }, { "ENOBUFS", ENOBUFS }, { "ENOTSUP", ENOTSUP },
+	};
+
+	lua_createtable(L, 0, (int)(sizeof names / sizeof names[0]));
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		lua_pushinteger(L, names[i].value);
+		lua_setfield(L, -2, names[i].name);
+	}
+	lua_setfield(L, -2, "errno");
 }
 
 static int load_embedded(lua_State *L)
@@ -104,7 +145,14 @@ int luaopen_nsrun(lua_State *L)
 
 	nsrun_preload(L);
 	lua_newtable(L);	/* nsrun.core */
+	open_error(L);
+	open_errno(L);
 	nsrun_open_netns(L);
+	nsrun_open_link(L);
+	nsrun_open_addr(L);
+	nsrun_open_route(L);
+	nsrun_open_qdisc(L);
+	nsrun_open_show(L);
 	nsrun_open_proc(L);
 	nsrun_open_lab(L);
 	nsrun_open_probe(L);
@@ -117,6 +165,10 @@ int luaopen_nsrun(lua_State *L)
 	lua_setfield(L, -2, "rusage");
 	lua_pushcfunction(L, l_isatty);
 	lua_setfield(L, -2, "isatty");
+	lua_pushcfunction(L, l_sleep);
+	lua_setfield(L, -2, "sleep");
+	lua_pushcfunction(L, l_where);
+	lua_setfield(L, -2, "where");
 	lua_pushliteral(L, NSRUN_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_pushliteral(L, NSR_STATE_DIR);

@@ -71,15 +71,11 @@ static int l_probe(lua_State *L)
 	nsrc = luaL_len(L, 1);
 	ntgt = luaL_len(L, 2);
 	if (lua_istable(L, 4)) {
-		lua_getfield(L, 4, "timeout_ms");
-		o.timeout_ms = (int)luaL_optinteger(L, -1, 0);
-		lua_getfield(L, 4, "retries");
-		o.retries = (int)luaL_optinteger(L, -1, -1);
-		lua_getfield(L, 4, "window");
-		o.window = (int)luaL_optinteger(L, -1, 0);
-		lua_getfield(L, 4, "rtts");
-		want_rtts = lua_toboolean(L, -1);
-		lua_pop(L, 4);
+		o.timeout_ms = (int)nsrun_rangefield(L, 4, "timeout_ms", 0, 1, 3600000, "timeout_ms");
+		o.retries = (int)nsrun_rangefield(L, 4, "retries", -1, 0, NSR_PROBE_MAX_RETRIES,
+						  "retries");
+		o.window = (int)nsrun_rangefield(L, 4, "window", 0, 1, 65536, "window");
+		want_rtts = nsrun_boolfield(L, 4, "rtts") == 1;
 	}
 	r = lua_newuserdatauv(L, sizeof *r, 0);
 	*r = (run){ 0 };

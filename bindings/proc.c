@@ -6,25 +6,6 @@
 #include "nsrun.h"
 #include "proc.h"
 
-char **nsrun_checkargv(lua_State *L, int i)
-{
-	lua_Integer n;
-	char **argv;
-
-	luaL_checktype(L, i, LUA_TTABLE);
-	n = luaL_len(L, i);
-	luaL_argcheck(L, n >= 1 && n < 4096, i, "argv must hold 1..4095 strings");
-	argv = lua_newuserdatauv(L, (n + 1) * sizeof *argv, 0);
-	for (lua_Integer k = 1; k <= n; k++) {
-		if (lua_geti(L, i, k) != LUA_TSTRING && !lua_isnumber(L, -1))
-			luaL_argerror(L, i, "argv must hold only strings");
-		argv[k - 1] = (char *)lua_tostring(L, -1);	/* held by the table */
-		lua_pop(L, 1);
-	}
-	argv[n] = NULL;
-	return argv;
-}
-
 /* ns:run(argv) -> status, stdout, stderr */
 static int m_run(lua_State *L)
 {
@@ -66,6 +47,16 @@ static int m_hold(lua_State *L)
 	nsr_error e = { 0 };
 
 	return nsrun_result(L, nsr_ns_hold(ns, (pid_t)luaL_checkinteger(L, 2), &e), &e);
+}
+
+/* ns:whole(on): commands join all the namespaces of the attached process */
+static int m_whole(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+
+	ns->whole = lua_toboolean(L, 2) && ns->pidfd >= 0;
+	lua_pushboolean(L, ns->whole);
+	return 1;
 }
 
 /* ns:spawn(argv [, logpath]) -> pid, start */
@@ -128,6 +119,7 @@ static const luaL_Reg methods[] = {
 	{ "spawn", m_spawn },
 	{ "exec", m_exec },
 	{ "hold", m_hold },
+	{ "whole", m_whole },
 	{ "running", m_running },
 	{ NULL, NULL }
 };
@@ -140,9 +132,6 @@ static const luaL_Reg funcs[] = {
 
 void nsrun_open_proc(lua_State *L)
 {
-	luaL_getmetatable(L, NSRUN_NS_MT);
-	lua_getfield(L, -1, "__index");
-	luaL_setfuncs(L, methods, 0);
-	lua_pop(L, 2);
+	nsrun_ns_methods(L, methods);
 	luaL_setfuncs(L, funcs, 0);
 }

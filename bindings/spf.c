@@ -2,6 +2,7 @@
  * spf.c -- core.spf: static routes by hop count over plain integer arrays
  * (core/spf.h), for lua/nsrun/routing.lua.
  */
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -13,12 +14,16 @@
 #include "spf.h"
 
 /* The C arrays of one computation, freed by the GC even if a Lua error
- * cuts the call short; then the result, which the object returned keeps. */
+ * cuts the call short; then the result, which the object returned keeps,
+ * with the names of the adjacency entries (pointers to strings that the
+ * object's user values hold). */
 typedef struct box {
 	size_t *adj_first, *own_first, *pfx_first;
 	int *adj_to, *owners;
 	nsr_spf_prefix *prefixes;
 	nsr_spf_result res;
+	const char **via, **via6, **dev;
+	nsr_spf_names names;
 } box;
 
 /* The graph's arrays, once the result is computed. */
@@ -39,6 +44,9 @@ static void box_free(box *b)
 {
 	box_free_graph(b);
 	nsr_spf_free(&b->res);
+	free(b->via);
+	free(b->via6);
+	free(b->dev);
 	memset(b, 0, sizeof *b);
 }
 
@@ -199,77 +207,47 @@ static int m_routes(lua_State *L)
 	return 1;
 }
 
-/* res:install(i, ns [, prefix6, via6]) -> routes, widest | nil, message:
- * router i's routes into ns, straight from the result (no table per
- * route), in windows of requests (nsr_routes_add).  With prefix6 (such as
- * "fd00::") and via6 (per adjacency entry, its IPv6 address), the IPv6
- * twins instead: prefix6 + the IPv4 network, 96 + its length.  widest: the
- * most next hops of one route. */
+/* res:install(i, ns, family) -> routes, widest | nil, message, errno:
+ * router i's routes (family 4), or their IPv6 twins (6: the names given
+ * as prefix6 and via6), into ns straight from the result (no table per
+ * route), in windows of requests.  widest: the most next hops of one
+ * route. */
 static int m_install(lua_State *L)
 {
-	enum { ROUTES = 64, HOPS = 1024 };
-	int r, widest = 0, k = 0, used = 0, err;
-	const nsr_spf_result *res = checkres(L, &r);
+	box *b = luaL_checkudata(L, 1, SPF);
+	lua_Integer i = luaL_checkinteger(L, 2);
 	nsr_ns *ns = nsrun_checkns(L, 3);
-	const char *p6 = luaL_optstring(L, 4, NULL);
-	size_t first = res->route_first[r], n = res->route_first[r + 1] - first;
-	nsr_route rt[ROUTES];
-	nsr_nexthop pool[HOPS];
-	char dst[ROUTES][80];
+	lua_Integer family = luaL_checkinteger(L, 4);
 	nsr_error e = { 0 };
+	int widest, err;
 
-	if (p6) {
-		luaL_checktype(L, 5, LUA_TTABLE);
-		luaL_argcheck(L, strlen(p6) < 40, 4, "too long");
-		lua_pushvalue(L, 5);
-	} else {
-		lua_getiuservalue(L, 1, 1);
-	}
-	lua_getiuservalue(L, 1, 2);		/* via at -2, dev at -1 */
-	for (size_t j = 0; j <= n; j++) {
-		const nsr_spf_route *x = j < n ? &res->routes[first + j] : NULL;
-		size_t nh = x ? res->hop_first[x->hopset + 1] - res->hop_first[x->hopset] : 0;
-
-		if (k > 0 && (!x || k == ROUTES || used + nh > HOPS)) {
-			if ((err = nsr_routes_add(ns, rt, k, &e)) < 0)
-				return nsrun_result(L, err, &e);
-			k = used = 0;
-		}
-		if (!x)
-			break;
-		if (nh > HOPS)
-			return luaL_error(L, "spf: a route with %d next hops", (int)nh);
-		if (p6)
-			snprintf(dst[k], sizeof dst[k], "%s%u.%u.%u.%u/%d", p6, x->net >> 24,
-				 x->net >> 16 & 255, x->net >> 8 & 255, x->net & 255, 96 + x->len);
-		else
-			snprintf(dst[k], sizeof dst[k], "%u.%u.%u.%u/%d", x->net >> 24,
-				 x->net >> 16 & 255, x->net >> 8 & 255, x->net & 255, x->len);
-		rt[k] = (nsr_route){ .dst = dst[k], .nh = pool + used, .nnh = (int)nh };
-		for (size_t h = 0; h < nh; h++) {
-			int entry = res->hops[res->hop_first[x->hopset] + h] + 1;
-
-			/* strings, which stay in the arrays on the stack */
-			if (lua_rawgeti(L, -2, entry) != LUA_TSTRING ||
-			    lua_rawgeti(L, -2, entry) != LUA_TSTRING)
-				return luaL_error(L, "spf: via and dev of entry %d must be strings",
-						  entry);
-			pool[used].dev = lua_tostring(L, -1);
-			pool[used].via = lua_tostring(L, -2);
-			pool[used++].weight = 0;
-			lua_pop(L, 2);
-		}
-		if ((int)nh > widest)
-			widest = (int)nh;
-		k++;
-	}
-	lua_pushinteger(L, (lua_Integer)n);
+	luaL_argcheck(L, i >= 1 && i <= b->res.nrouters, 2, "not a router's number");
+	luaL_argcheck(L, family == 4 || (family == 6 && b->via6), 4,
+		      "4, or 6 when the computation was given prefix6 and via6");
+	err = nsr_routes_add_spf(ns, &b->res, (int)i - 1, &b->names, family == 6, &widest, &e);
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_pushinteger(L, (lua_Integer)(b->res.route_first[i] - b->res.route_first[i - 1]));
 	lua_pushinteger(L, widest);
 	return 2;
 }
 
+/* The strings of array g[name], n of them, as C pointers into *out (the
+ * array stays in a user value of the result, so the strings live). */
+static void names(lua_State *L, int t, const char *name, size_t n, const char ***out)
+{
+	*out = alloc(L, n, sizeof **out);
+	for (size_t k = 0; k < n; k++) {
+		if (lua_rawgeti(L, t, (lua_Integer)k + 1) != LUA_TSTRING)
+			luaL_error(L, "spf: %s[%I] must be a string", name, (lua_Integer)k + 1);
+		(*out)[k] = lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+}
+
 /* spf{ degree =, to =, via =, dev =, nowners =, owners =, nprefixes =,
- *      prefixes = [, aggregate = true] } -> result, or nil, message, errno
+ *      prefixes = [, aggregate = true] [, prefix6 =, via6 =] } -> result,
+ *      or nil, message, errno
  *   degree: per router, how many adjacency entries it has; to: the entries,
  *   router by router, each the neighbour's number (1-based); entries are
  *   numbered 1.. in that order; via, dev: per entry, the neighbour's
@@ -277,8 +255,10 @@ static int m_install(lua_State *L)
  *   destination, how many owner routers, then all of them; nprefixes,
  *   prefixes: per destination, how many prefixes, then all of them as flat
  *   pairs { n, len, n, len, ... } (n an IPv4 address as an integer).
- * result: an object with res:count(i), res:routes(i) and res:install(i, ns
- *   [, prefix6, via6]) for router i; a router's routes are sorted by
+ *   Dual stack: prefix6, the /96 of the IPv6 twins ("fd00::"), and via6,
+ *   per entry the IPv6 twin of via.
+ * result: an object with res:count(i), res:routes(i) and res:install(i, ns,
+ *   family) for router i; a router's routes are sorted by
  *   network (aggregated) or come destination by destination, and a route's
  *   next hops are in adjacency order. */
 static int l_spf(lua_State *L)
@@ -299,7 +279,7 @@ static int l_spf(lua_State *L)
 	lua_getfield(L, 1, "aggregate");
 	aggregate = lua_isnil(L, -1) || lua_toboolean(L, -1);
 	lua_pop(L, 1);
-	b = lua_newuserdatauv(L, sizeof *b, 3);
+	b = lua_newuserdatauv(L, sizeof *b, 4);
 	memset(b, 0, sizeof *b);
 	if (luaL_newmetatable(L, SPF)) {
 		lua_pushcfunction(L, box_gc);
@@ -308,13 +288,6 @@ static int l_spf(lua_State *L)
 		lua_setfield(L, -2, "__index");
 	}
 	lua_setmetatable(L, -2);
-	for (int i = 1; i <= 2; i++) {
-		const char *name = i == 1 ? "via" : "dev";
-
-		if (lua_getfield(L, 1, name) != LUA_TTABLE)
-			return luaL_error(L, "spf: %s must be an array", name);
-		lua_setiuservalue(L, -2, i);
-	}
 	lua_newtable(L);
 	lua_setiuservalue(L, -2, 3);
 
@@ -322,6 +295,36 @@ static int l_spf(lua_State *L)
 	if (nr > INT_MAX - 1)
 		return luaL_error(L, "spf: too many routers");
 	routers(L, "to", &b->adj_to, b->adj_first[nr], (int)nr);
+	/* the names of the entries: via and dev (user values 1 and 2), and
+	 * in dual stack via6 (4) and prefix6 */
+	for (int i = 0; i < 3; i++) {
+		static const char *const field_of[] = { "via", "dev", "via6" };
+		const char ***dst[] = { &b->via, &b->dev, &b->via6 };
+		size_t nn;
+
+		if (i == 2 && lua_getfield(L, 1, "via6") == LUA_TNIL) {
+			lua_pop(L, 1);
+			break;
+		}
+		if (i == 2)
+			lua_pop(L, 1);
+		t = field(L, field_of[i], &nn);
+		if (nn != b->adj_first[nr])
+			return luaL_error(L, "spf: %s holds %I entries, the degrees say %I", field_of[i],
+					  (lua_Integer)nn, (lua_Integer)b->adj_first[nr]);
+		names(L, t, field_of[i], nn, dst[i]);
+		lua_setiuservalue(L, -2, i == 2 ? 4 : i + 1);
+	}
+	b->names.via = b->via;
+	b->names.dev = b->dev;
+	b->names.via6 = b->via6;
+	if (b->via6) {
+		const char *p6 = (lua_getfield(L, 1, "prefix6"), lua_tostring(L, -1));
+
+		if (!p6 || inet_pton(AF_INET6, p6, b->names.prefix6) != 1)
+			return luaL_error(L, "spf: prefix6 must be an IPv6 prefix such as \"fd00::\"");
+		lua_pop(L, 1);
+	}
 	counts(L, "nowners", &b->own_first, &nd);
 	if (nd > INT_MAX - 1)
 		return luaL_error(L, "spf: too many destinations");

@@ -85,39 +85,42 @@ static int addr_put(nsr_nl_batch *b, nsr_ns *ns, const nsr_addr *a, nsr_error *e
 	return 0;
 }
 
-/* Send the window, which holds a[0..]: a kernel error names its address. */
-static int addr_send(nsr_nl_batch *b, nsr_ns *ns, const nsr_addr *a, nsr_error *e)
-{
-	int failed, err = nsr_nl_send(ns, b, &failed);
+/* The addresses as a list of requests (nl.h). */
+typedef struct addr_list {
+	nsr_nl_list l;
+	nsr_ns *ns;
+	const nsr_addr *a;
+} addr_list;
 
-	if (err < 0 && failed >= 0)
-		return nsr_fail(e, err, "address %s on %s in %s", a[failed].cidr,
-				a[failed].ifname, nsr_ns_label(ns));
-	if (err < 0)
-		return nsr_fail(e, err, "addresses in %s", nsr_ns_label(ns));
-	return 0;
+static size_t addr_size(const nsr_nl_list *l, int i)
+{
+	(void)l;
+	(void)i;
+	return ADDR_SIZE;
+}
+
+static int addr_item(const nsr_nl_list *l, nsr_nl_batch *b, int i, nsr_error *e)
+{
+	const addr_list *x = (const addr_list *)l;
+
+	return addr_put(b, x->ns, &x->a[i], e);
+}
+
+static int addr_blame(const nsr_nl_list *l, int i, int err, nsr_error *e)
+{
+	const addr_list *x = (const addr_list *)l;
+
+	if (i >= 0)
+		return nsr_fail(e, err, "address %s on %s in %s", x->a[i].cidr, x->a[i].ifname,
+				nsr_ns_label(x->ns));
+	return nsr_fail(e, err, "addresses in %s", nsr_ns_label(x->ns));
 }
 
 int nsr_addrs_add(nsr_ns *ns, const nsr_addr *a, int n, nsr_error *e)
 {
-	nsr_nl_batch b;
-	int first = 0, err;
+	addr_list x = { { n, addr_size, addr_item, addr_blame }, ns, a };
 
-	b.len = 0;
-	b.n = 0;
-	for (int i = 0; i < n; i++) {
-		if (!nsr_nl_fits(&b, ADDR_SIZE)) {
-			if ((err = addr_send(&b, ns, a + first, e)) < 0)
-				return err;
-			first = i;
-		}
-		if ((err = addr_put(&b, ns, &a[i], e)) < 0) {
-			int sent = addr_send(&b, ns, a + first, e);	/* the ones before */
-
-			return sent < 0 ? sent : err;
-		}
-	}
-	return addr_send(&b, ns, a + first, e);
+	return nsr_nl_send_list(ns, &x.l, e);
 }
 
 int nsr_addr_add(nsr_ns *ns, const char *ifname, const char *cidr, nsr_error *e)

@@ -33,14 +33,23 @@ static const named macvlan_modes[] = {
 	{ "bridge", MACVLAN_MODE_BRIDGE }, { "passthru", MACVLAN_MODE_PASSTHRU },
 	{ NULL, 0 }
 };
-static const char *const kinds[] = {
-	"bridge", "dummy", "vlan", "vrf", "bond", "vxlan", "macvlan", NULL
+const nsr_devkind nsr_dev_kinds[] = {
+	{ "bridge", "bridge", NULL },
+	{ "dummy", "dummy", "numdummies=0" },
+	{ "vlan", "8021q", NULL },
+	{ "vrf", "vrf", NULL },
+	{ "bond", "bonding", "max_bonds=0" },
+	{ "vxlan", "vxlan", NULL },
+	{ "macvlan", "macvlan", NULL },
+	{ NULL, NULL, NULL }
 };
 
-/* The kernel module that makes kind's devices. */
-static const char *module_of(const char *kind)
+static const nsr_devkind *kind_of(const char *kind)
 {
-	return !strcmp(kind, "vlan") ? "8021q" : !strcmp(kind, "bond") ? "bonding" : kind;
+	for (const nsr_devkind *k = nsr_dev_kinds; k->kind; k++)
+		if (!strcmp(k->kind, kind))
+			return k;
+	return NULL;
 }
 
 /* s's value in t, or an error that lists the names */
@@ -160,18 +169,24 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 				 .ifi_change = IFF_UP };
 	struct rtattr *info, *data;
 	const char *why = nsr_ifname_invalid(name);
-	int lower = 0, master = 0, kind_ok = 0, failed, err;
+	int lower = 0, master = 0, failed, err;
 	char what[48];	/* "vlan eth0.10": errors name the device so */
 	nsr_nl_batch req;
 
 	if (why)
 		return nsr_failmsg(e, -EINVAL, "%s \"%s\" in %s: name %s", d->kind, name,
 				   nsr_ns_label(ns), why);
-	for (const char *const *k = kinds; *k; k++)
-		kind_ok |= !strcmp(*k, d->kind);
-	if (!kind_ok)
-		return nsr_failmsg(e, -EINVAL, "%s in %s: type \"%s\" is not one of bridge, dummy, "
-				   "vlan, vrf, bond, vxlan, macvlan", name, nsr_ns_label(ns), d->kind);
+	if (!kind_of(d->kind)) {
+		char list[128];
+		size_t len = 0;
+
+		list[0] = 0;
+		for (const nsr_devkind *k = nsr_dev_kinds; k->kind; k++)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k->kind,
+						k[1].kind ? ", " : "");
+		return nsr_failmsg(e, -EINVAL, "%s in %s: type \"%s\" is not one of %s",
+				   name, nsr_ns_label(ns), d->kind, list);
+	}
 	if (!d->link && (!strcmp(d->kind, "vlan") || !strcmp(d->kind, "macvlan")))
 		return nsr_failmsg(e, -EINVAL, "%s %s in %s: needs a lower device (link = ...)",
 				   d->kind, name, nsr_ns_label(ns));
@@ -216,7 +231,7 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 				   "filter VLANs (CONFIG_BRIDGE_VLAN_FILTERING)", name, nsr_ns_label(ns));
 	if (err == -EOPNOTSUPP)	/* no such kind: its module is not there */
 		return nsr_failmsg(e, err, "%s %s in %s: this kernel has no %s devices (module %s)",
-				   d->kind, name, nsr_ns_label(ns), d->kind, module_of(d->kind));
+				   d->kind, name, nsr_ns_label(ns), d->kind, kind_of(d->kind)->module);
 	if (err < 0)
 		return nsr_fail(e, err, "%s %s in %s", d->kind, name, nsr_ns_label(ns));
 	if (ifi.ifi_index) {

@@ -33,6 +33,18 @@ typedef struct nsr_dev {
 	int mtu;		/* 0: the kernel's */
 } nsr_dev;
 
+/* The kinds nsr_dev_add makes, each with the kernel module that makes its
+ * devices and, for modules that make a device of their own in the initial
+ * namespace when loaded with their defaults (bond0, dummy0), the module
+ * parameter that keeps them from it; { NULL } ends the table. */
+typedef struct nsr_devkind {
+	const char *kind;
+	const char *module;
+	const char *quiet;
+} nsr_devkind;
+
+extern const nsr_devkind nsr_dev_kinds[];
+
 #define NSR_DEV_DEFAULTS { .miimon = -1, .learning = -1, .stp = -1, .vlan_filtering = -1 }
 
 /* Make device name of d->kind in ns, up.  Errors name the device, the

@@ -151,20 +151,38 @@ int nsr_docker_create(nsr_docker *d, const char *name, const char *image,
 	return 0;
 }
 
-int nsr_docker_start(nsr_docker *d, const char *id, nsr_error *e)
+/* A container's name or ID as it may go in a request's path. */
+static int check_ref(const char *ref, nsr_error *e)
 {
-	char path[160];
+	if (!*ref || strchr(ref, '/') || strchr(ref, '?') || strchr(ref, '#') || strlen(ref) > 128)
+		return nsr_failmsg(e, -EINVAL, "container \"%s\": not a name or an ID", ref);
+	return 0;
+}
+
+/* method on path (with %s for ref) with no body, whose success is status
+ * ok1 or ok2; what names the action in errors. */
+static int action(nsr_docker *d, const char *method, const char *path_fmt, const char *ref,
+		  long ok1, long ok2, const char *what, nsr_error *e)
+{
+	char path[300];
 	json_t *reply = NULL;
 	long status = 0;
 	int err;
 
-	snprintf(path, sizeof path, "/containers/%s/start", id);
-	if ((err = request(d, "POST", path, NULL, &status, &reply, e)) < 0)
+	if ((err = check_ref(ref, e)) < 0)
 		return err;
-	if (status != 204 && status != 304)
-		return api_fail(e, status, reply, "start container", id);
+	snprintf(path, sizeof path, path_fmt, ref);
+	if ((err = request(d, method, path, NULL, &status, &reply, e)) < 0)
+		return err;
+	if (status != ok1 && status != ok2)
+		return api_fail(e, status, reply, what, ref);
 	json_decref(reply);
 	return 0;
+}
+
+int nsr_docker_start(nsr_docker *d, const char *id, nsr_error *e)
+{
+	return action(d, "POST", "/containers/%s/start", id, 204, 304, "start container", e);
 }
 
 int nsr_docker_inspect(nsr_docker *d, const char *ref, nsr_container *c, nsr_error *e)
@@ -176,8 +194,8 @@ int nsr_docker_inspect(nsr_docker *d, const char *ref, nsr_container *c, nsr_err
 	int err;
 
 	memset(c, 0, sizeof *c);
-	if (strchr(ref, '/') || strchr(ref, '?') || strlen(ref) > 128)
-		return nsr_failmsg(e, -EINVAL, "container \"%s\": not a name or an ID", ref);
+	if ((err = check_ref(ref, e)) < 0)
+		return err;
 	snprintf(path, sizeof path, "/containers/%s/json", ref);
 	if ((err = request(d, "GET", path, NULL, &status, &reply, e)) < 0)
 		return err;
@@ -198,16 +216,5 @@ int nsr_docker_inspect(nsr_docker *d, const char *ref, nsr_container *c, nsr_err
 
 int nsr_docker_remove(nsr_docker *d, const char *ref, nsr_error *e)
 {
-	char path[300];
-	json_t *reply = NULL;
-	long status = 0;
-	int err;
-
-	snprintf(path, sizeof path, "/containers/%s?force=1", ref);
-	if ((err = request(d, "DELETE", path, NULL, &status, &reply, e)) < 0)
-		return err;
-	if (status != 204 && status != 404)
-		return api_fail(e, status, reply, "remove container", ref);
-	json_decref(reply);
-	return 0;
+	return action(d, "DELETE", "/containers/%s?force=1", ref, 204, 404, "remove container", e);
 }

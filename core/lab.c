@@ -1,299 +1,36 @@
+/*
+ * lab.c -- labs on this machine: read, listed, and destroyed from their
+ * journals (lab.h).
+ */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "docker.h"
 #include "lab.h"
-#include "sysctl.h"
+#include "hostlimits.h"
 #include "link.h"
 #include "names.h"
 #include "netns.h"
 #include "proc.h"
 
-struct nsr_journal {
-	int fd;
-	char dir[sizeof NSR_STATE_DIR + NSR_NAME_MAX + 2];
-};
-
-static int check_lab(const char *lab, nsr_error *e)
+/* Read the journal open at fd into info. */
+static int read_journal(int fd, const char *lab, nsr_labinfo *info, nsr_error *e)
 {
-	const char *why = nsr_name_invalid(lab);
-
-	if (why)
-		return nsr_failmsg(e, -EINVAL, "lab name \"%s\": %s", lab, why);
-	return 0;
-}
-
-/* /run/nsrun: a real directory, root's, 0700. */
-static int state_dir(nsr_error *e)
-{
-	struct stat st;
-	int fd;
-
-	if (mkdir(NSR_STATE_DIR, 0700) < 0 && errno != EEXIST)
-		return nsr_fail(e, -errno, "create %s", NSR_STATE_DIR);
-	fd = open(NSR_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return nsr_fail(e, -errno, "open %s", NSR_STATE_DIR);
-	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
-		close(fd);
-		return nsr_failmsg(e, -EPERM, "%s must be a directory of root's, mode 0700",
-				   NSR_STATE_DIR);
-	}
-	return fd;
-}
-
-static int write_line(int fd, const char *prefix, const char *record)
-{
-	char line[512];
-	int n = snprintf(line, sizeof line, "%s%s\n", prefix, record);
-
-	if (n < 0 || (size_t)n >= sizeof line || strchr(record, '\n'))
-		return -EINVAL;
-	/* One write() per line: a kill leaves whole lines or none. */
-	if (write(fd, line, n) != n)
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
-int nsr_lab_create(const char *lab, nsr_journal **out, nsr_error *e)
-{
-	unsigned long long start = 0;
-	nsr_journal *j;
-	char head[160];
-	int dfd, ldfd, err;
-
-	if ((err = check_lab(lab, e)) < 0 || (dfd = state_dir(e)) < 0)
-		return err < 0 ? err : dfd;
-	if (mkdirat(dfd, lab, 0700) < 0) {
-		err = -errno;
-		close(dfd);
-		if (err == -EEXIST)
-			return nsr_failmsg(e, err, "lab %s exists already "
-					   "(`nsrun destroy %s` removes it)", lab, lab);
-		return nsr_fail(e, err, "lab %s", lab);
-	}
-	ldfd = openat(dfd, lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	close(dfd);
-	if (!(j = calloc(1, sizeof *j))) {
-		if (ldfd >= 0)
-			close(ldfd);
-		return nsr_fail(e, -ENOMEM, "lab %s", lab);
-	}
-	snprintf(j->dir, sizeof j->dir, "%s/%s", NSR_STATE_DIR, lab);
-	j->fd = ldfd < 0 ? -1 : openat(ldfd, "journal", O_WRONLY | O_CREAT | O_EXCL |
-				       O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	err = j->fd < 0 ? -errno : 0;
-	if (ldfd >= 0)
-		close(ldfd);
-	nsr_proc_start(getpid(), &start);
-	snprintf(head, sizeof head, "lab %s %d %llu", lab, (int)getpid(), start);
-	if (err == 0)
-		err = write_line(j->fd, "", head);
-	if (err < 0) {
-		char path[sizeof j->dir + 8];
-
-		snprintf(path, sizeof path, "%s/journal", j->dir);
-		unlink(path);
-		rmdir(j->dir);
-		nsr_journal_close(j);
-		return nsr_fail(e, err, "journal of lab %s", lab);
-	}
-	*out = j;
-	return 0;
-}
-
-int nsr_journal_add(nsr_journal *j, const char *record, nsr_error *e)
-{
-	int err = write_line(j->fd, "", record);
-
-	return err < 0 ? nsr_fail(e, err, "journal %s: record \"%s\"", j->dir, record) : 0;
-}
-
-int nsr_journal_undo(nsr_journal *j, const char *record, nsr_error *e)
-{
-	int err = write_line(j->fd, "- ", record);
-
-	return err < 0 ? nsr_fail(e, err, "journal %s: undo \"%s\"", j->dir, record) : 0;
-}
-
-const char *nsr_journal_dir(const nsr_journal *j)
-{
-	return j->dir;
-}
-
-void nsr_journal_close(nsr_journal *j)
-{
-	if (!j)
-		return;
-	if (j->fd >= 0)
-		close(j->fd);
-	free(j);
-}
-
-static int is_number(const char *s)
-{
-	if (!*s || strlen(s) > 20)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* A PID the kernel can give: 2..4194304 (PID_MAX_LIMIT); never 0, 1 or a
- * number that a cast would turn into one. */
-static int is_pid(const char *s)
-{
-	return is_number(s) && strlen(s) <= 7 && atol(s) > 1 && atol(s) <= 4194304;
-}
-
-/* A record's fields must be what its kind says: names that are valid names,
- * numbers that are numbers. */
-static int record_valid(const nsr_record *r)
-{
-	const char *k = r->kind;
-
-	if (!strcmp(k, "lab"))
-		return r->nargs == 3 && !nsr_name_invalid(r->arg[0]) &&
-		       is_pid(r->arg[1]) && is_number(r->arg[2]);
-	if (!strcmp(k, "ns") || !strcmp(k, "attach") || !strcmp(k, "container"))
-		return r->nargs == 1 && !nsr_name_invalid(r->arg[0]);
-	if (!strcmp(k, "link"))
-		return r->nargs == 2 &&
-		       (!strcmp(r->arg[0], "-") || !nsr_name_invalid(r->arg[0])) &&
-		       !nsr_ifname_invalid(r->arg[1]);
-	if (!strcmp(k, "proc"))
-		return r->nargs == 2 && is_pid(r->arg[0]) && is_number(r->arg[1]);
-	return 0;
-}
-
-static int parse_record(const char *line, size_t len, nsr_record *r)
-{
-	size_t i = 0;
-	int field = 0;
-
-	memset(r, 0, sizeof *r);
-	while (i < len) {
-		size_t start = i, n;
-		char *dst;
-		size_t cap;
-
-		while (i < len && line[i] != ' ')
-			i++;
-		n = i - start;
-		if (n == 0 || field > 3)
-			return -1;
-		dst = field == 0 ? r->kind : r->arg[field - 1];
-		cap = field == 0 ? sizeof r->kind : sizeof r->arg[0];
-		if (n >= cap)
-			return -1;
-		memcpy(dst, line + start, n);
-		dst[n] = 0;
-		field++;
-		if (i < len)
-			i++;	/* the one space */
-		if (i == len && line[len - 1] == ' ')
-			return -1;
-	}
-	r->nargs = field - 1;
-	return field > 0 && record_valid(r) ? 0 : -1;
-}
-
-static int same_record(const nsr_record *a, const nsr_record *b)
-{
-	if (strcmp(a->kind, b->kind) || a->nargs != b->nargs)
-		return 0;
-	for (int i = 0; i < a->nargs; i++)
-		if (strcmp(a->arg[i], b->arg[i]))
-			return 0;
-	return 1;
-}
-
-int nsr_journal_parse(const char *text, size_t len, nsr_labinfo *info)
-{
-	size_t pos = 0;
-
-	memset(info, 0, sizeof *info);
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		const char *line = text + pos;
-		int undo = n > 2 && line[0] == '-' && line[1] == ' ';
-		nsr_record r;
-
-		pos += n + (nl != NULL);
-		if (!nl || memchr(line, 0, n) ||
-		    parse_record(line + 2 * undo, n - 2 * undo, &r) < 0) {
-			info->bad++;	/* a torn or corrupt line */
-			continue;
-		}
-		if (undo) {
-			for (int i = info->nrec - 1; i >= 0; i--)
-				if (same_record(&info->rec[i], &r)) {
-					/* keep the order: teardown runs it backwards */
-					memmove(&info->rec[i], &info->rec[i + 1],
-						(--info->nrec - i) * sizeof r);
-					break;
-				}
-			continue;
-		}
-		if (!strcmp(r.kind, "lab")) {
-			if (info->name[0]) {
-				info->bad++;
-				continue;
-			}
-			snprintf(info->name, sizeof info->name, "%s", r.arg[0]);
-			info->pid = (pid_t)atoll(r.arg[1]);
-			unsigned long long start, want = strtoull(r.arg[2], NULL, 10);
-			info->alive = nsr_proc_start(info->pid, &start) == 0 && start == want;
-			continue;
-		}
-		if (info->nrec % 64 == 0) {
-			nsr_record *rec = realloc(info->rec, (info->nrec + 64) * sizeof *rec);
-
-			if (!rec)
-				return -ENOMEM;
-			info->rec = rec;
-		}
-		info->rec[info->nrec++] = r;
-	}
-	for (int i = 0; i < info->nrec; i++)
-		if (!strcmp(info->rec[i].kind, "ns") || !strcmp(info->rec[i].kind, "attach"))
-			info->namespaces++;
-	info->objects = info->nrec;
-	return 0;
-}
-
-void nsr_labinfo_free(nsr_labinfo *info)
-{
-	free(info->rec);
-	info->rec = NULL;
-	info->nrec = 0;
-}
-
-int nsr_lab_read(const char *lab, nsr_labinfo *info, nsr_error *e)
-{
-	char path[sizeof NSR_STATE_DIR + NSR_NAME_MAX + 16], *text = NULL;
+	char *text = NULL;
 	size_t len = 0, cap = 0;
 	ssize_t n;
-	int fd, err;
+	int err;
 
 	memset(info, 0, sizeof *info);
-	if ((err = check_lab(lab, e)) < 0)
-		return err;
-	snprintf(path, sizeof path, "%s/%s/journal", NSR_STATE_DIR, lab);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? nsr_failmsg(e, -ENOENT, "no lab named %s", lab)
-				       : nsr_fail(e, -errno, "journal of lab %s", lab);
 	for (;;) {
 		if (len == cap) {
 			char *t = realloc(text, cap = cap ? 2 * cap : 65536);
@@ -304,14 +41,13 @@ int nsr_lab_read(const char *lab, nsr_labinfo *info, nsr_error *e)
 			}
 			text = t;
 		}
-		n = read(fd, text + len, cap - len);
+		n = pread(fd, text + len, cap - len, (off_t)len);
 		if (n <= 0) {
 			err = n < 0 ? -errno : 0;
 			break;
 		}
-		len += n;
+		len += (size_t)n;
 	}
-	close(fd);
 	if (err == 0)
 		err = nsr_journal_parse(text, len, info);
 	free(text);
@@ -319,7 +55,47 @@ int nsr_lab_read(const char *lab, nsr_labinfo *info, nsr_error *e)
 		return nsr_fail(e, err, "journal of lab %s", lab);
 	if (!info->name[0])
 		snprintf(info->name, sizeof info->name, "%s", lab);
+	info->alive = nsr_labinfo_alive(info);
 	return 0;
+}
+
+int nsr_labinfo_alive(const nsr_labinfo *info)
+{
+	unsigned long long start;
+
+	return info->pid > 1 && nsr_proc_start(info->pid, &start) == 0 && start == info->start;
+}
+
+/* The lab's journal, opened for reading: an fd, or -errno. */
+static int open_journal(const char *lab, nsr_error *e)
+{
+	char path[sizeof NSR_STATE_DIR + NSR_NAME_MAX + 16];
+	int fd, err;
+
+	if ((err = nsr_lab_check_name(lab, e)) < 0)
+		return err;
+	snprintf(path, sizeof path, "%s/%s/journal", NSR_STATE_DIR, lab);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return nsr_failmsg(e, -ENOENT, "no lab named %s", lab);
+		if (errno == EACCES)
+			return nsr_failmsg(e, -EACCES, "lab %s: nsrun needs root to read its "
+					   "journal (run it with sudo)", lab);
+		return nsr_fail(e, -errno, "journal of lab %s", lab);
+	}
+	return fd;
+}
+
+int nsr_lab_read(const char *lab, nsr_labinfo *info, nsr_error *e)
+{
+	int fd = open_journal(lab, e), err;
+
+	memset(info, 0, sizeof *info);
+	if (fd < 0)
+		return fd;
+	err = read_journal(fd, lab, info, e);
+	close(fd);
+	return err;
 }
 
 /* How many of the lab's links in the host's namespace are still there. */
@@ -362,52 +138,66 @@ static void note(int *problems, nsr_error *e, int err, nsr_error *why)
 		*e = *why;
 }
 
-/* The host-wide settings labs raised (the neighbour table's limits, which
- * lab:neighbours raises for a big lab), kept with the values they had
- * before in NSR_HOST_SYSCTLS: put back once the last lab is gone.  Only
- * those keys; a value changed since is overwritten all the same. */
-static void restore_host_sysctls(void)
+/* Take the journal's lock, which its builder holds while it runs.  Not
+ * held: 0.  Held and not force: -EBUSY, naming the builder.  force: end
+ * the builder, which tears its lab down itself, and wait (10 s at most)
+ * for the lock. */
+static int lock_journal(int fd, const char *lab, int force, nsr_error *e)
 {
-	static const char *const keys[] = {
-		"net.ipv4.neigh.default.gc_thresh", "net.ipv6.neigh.default.gc_thresh", NULL
-	};
-	char **names, key[128], value[32];
-	nsr_ns *root;
-	FILE *f;
-	int n;
+	nsr_labinfo info;
+	nsr_error why;
 
-	if (nsr_list_names(NSR_STATE_DIR, 1, &names, &n) < 0)
-		return;
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (n > 0 || !(f = fopen(NSR_HOST_SYSCTLS, "re")))
-		return;
-	if (nsr_ns_open_root(&root, NULL) == 0) {
-		while (fscanf(f, "%127s %31s", key, value) == 2)
-			for (const char *const *k = keys; *k; k++) {
-				size_t l = strlen(*k);	/* the key, then 1, 2 or 3 */
-
-				if (!strncmp(key, *k, l) && key[l] >= '1' && key[l] <= '3' && !key[l + 1])
-					nsr_sysctl_set(root, key, value, NULL);
-			}
-		nsr_ns_close(root);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return nsr_fail(e, -errno, "lock the journal of lab %s", lab);
+	if (read_journal(fd, lab, &info, e) < 0)
+		return e->code;
+	nsr_labinfo_free(&info);
+	if (!force) {
+		if (info.alive)
+			return nsr_failmsg(e, -EBUSY, "lab %s is being built by pid %d, which still "
+					   "runs: wait for it to end, or `nsrun destroy --force %s` ends "
+					   "it first", lab, (int)info.pid, lab);
+		return nsr_failmsg(e, -EBUSY, "lab %s is locked by another process (a destroy "
+				   "under way?)", lab);
 	}
-	fclose(f);
-	unlink(NSR_HOST_SYSCTLS);
+	if (info.alive && nsr_proc_end(info.pid, info.start, 5000, &why) < 0)
+		return nsr_fail(e, why.code, "lab %s: end its builder, pid %d", lab, (int)info.pid);
+	for (int t = 0; t < 1000; t++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		usleep(10000);
+	}
+	return nsr_failmsg(e, -EBUSY, "lab %s: its journal is still locked after 10 s", lab);
 }
 
-int nsr_lab_destroy(const char *lab, int *problems, nsr_error *e)
+int nsr_lab_destroy(const char *lab, int force, int *problems, nsr_error *e)
 {
 	char dir[sizeof NSR_STATE_DIR + NSR_NAME_MAX + 2];
 	nsr_labinfo info;
 	nsr_error why;
+	struct stat st;
 	DIR *d;
-	int err;
+	int fd, err;
 
 	*problems = 0;
-	if ((err = nsr_lab_read(lab, &info, e)) < 0)
+	if ((fd = open_journal(lab, e)) < 0)
+		return fd;
+	if ((err = lock_journal(fd, lab, force, e)) < 0) {
+		close(fd);
 		return err;
+	}
+	/* Removed meanwhile (its builder tore it down, or another destroy
+	 * did): nothing is left. */
+	if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
+		close(fd);
+		return 0;
+	}
+	if ((err = read_journal(fd, lab, &info, e)) < 0) {
+		close(fd);
+		return err;
+	}
 	/* Processes first: they may hold namespaces open. */
 	for (int i = info.nrec - 1; i >= 0; i--)
 		if (!strcmp(info.rec[i].kind, "proc"))
@@ -461,8 +251,10 @@ int nsr_lab_destroy(const char *lab, int *problems, nsr_error *e)
 		nsr_ns_close(ns);
 	}
 	nsr_labinfo_free(&info);
-	if (*problems)
+	if (*problems) {
+		close(fd);
 		return e->code;	/* keep the journal: destroy can be run again */
+	}
 	snprintf(dir, sizeof dir, "%s/%s", NSR_STATE_DIR, lab);
 	if ((d = opendir(dir))) {
 		struct dirent *de;
@@ -472,10 +264,11 @@ int nsr_lab_destroy(const char *lab, int *problems, nsr_error *e)
 				unlinkat(dirfd(d), de->d_name, 0);
 		closedir(d);
 	}
-	if (rmdir(dir) < 0 && errno != ENOENT)
-		return nsr_fail(e, -errno, "remove %s", dir);
-	restore_host_sysctls();
-	return 0;
+	err = rmdir(dir) < 0 && errno != ENOENT ? nsr_fail(e, -errno, "remove %s", dir) : 0;
+	close(fd);	/* the lock: a destroy waiting for it finds the lab gone */
+	if (err == 0)
+		nsr_host_restore();
+	return err;
 }
 
 int nsr_lab_names(char ***names, int *n, nsr_error *e)

@@ -1,75 +1,31 @@
 /*
- * lab.h -- a lab's journal: everything it created, so it can always be
- * torn down.
+ * lab.h -- labs on this machine: read, listed, destroyed.
  *
- * /run/nsrun/LAB/journal (directory 0700, root only) holds one line per
- * object, written *before* the kernel call that creates it, with one write()
- * per line on an O_APPEND file: a SIGKILL at any point leaves whole lines.
- * A creation that fails is struck out by a line "- <the same line>".
- *
- *   lab NAME PID START         who made it (the first line)
- *   ns NAME                    a namespace the lab created
- *   attach NAME                a name given to another process's namespace
- *   link NS IFNAME             a link in a namespace the lab does not own
- *                              (NS is "-" for the host's)
- *   proc PID START             a background process
- *   container NAME             a Docker container the lab creates (removed
- *                              only if it carries the label nsrun.lab=LAB)
+ * A lab is the directory /run/nsrun/LAB and its journal (journal.h), which
+ * records everything the lab made.  Destroying a lab removes those objects,
+ * newest first, then the directory; the journal's lock keeps it from
+ * happening while the lab's builder still runs.
  */
 #ifndef NSR_LAB_H
 #define NSR_LAB_H
 
-#include <sys/types.h>
+#include "journal.h"
 
-#include "error.h"
-
-#define NSR_STATE_DIR "/run/nsrun"
-/* host-wide settings as they were before labs raised them (KEY VALUE) */
-#define NSR_HOST_SYSCTLS NSR_STATE_DIR "/host-sysctls"
-
-typedef struct nsr_journal nsr_journal;
-
-/* Start a lab's journal; -EEXIST when the lab exists already. */
-int nsr_lab_create(const char *lab, nsr_journal **j, nsr_error *e);
-
-/* Append one record (no newline, fields separated by one space). */
-int nsr_journal_add(nsr_journal *j, const char *record, nsr_error *e);
-
-/* Strike out a record whose creation failed. */
-int nsr_journal_undo(nsr_journal *j, const char *record, nsr_error *e);
-
-/* The lab's directory, for logs of its processes. */
-const char *nsr_journal_dir(const nsr_journal *j);
-
-void nsr_journal_close(nsr_journal *j);
-
-/* What a journal holds, records struck out already removed. */
-typedef struct nsr_record {
-	char kind[12];
-	char arg[3][72];
-	int nargs;
-} nsr_record;
-
-typedef struct nsr_labinfo {
-	char name[72];
-	pid_t pid;		/* who made it */
-	int alive;		/* that process still runs */
-	int namespaces;		/* ns and attach records */
-	int objects;		/* all records */
-	int bad;		/* lines that could not be read */
-	nsr_record *rec;
-	int nrec;
-} nsr_labinfo;
-
-/* Parse a journal's text (of a file, or given for tests and fuzzing). */
-int nsr_journal_parse(const char *text, size_t len, nsr_labinfo *info);
+/* Read a lab's journal: its records, who made it and whether that process
+ * still runs.  -ENOENT ("no lab named X") when there is none. */
 int nsr_lab_read(const char *lab, nsr_labinfo *info, nsr_error *e);
-void nsr_labinfo_free(nsr_labinfo *info);
+
+/* Whether the process that made the lab still runs (its PID and start
+ * time, from /proc). */
+int nsr_labinfo_alive(const nsr_labinfo *info);
 
 /* Remove everything the lab's journal names, then the journal.  Objects
- * already gone are fine: destroy is idempotent.  *problems counts what could
- * not be removed (the first reason in e). */
-int nsr_lab_destroy(const char *lab, int *problems, nsr_error *e);
+ * already gone are fine: destroy is idempotent.  A lab whose builder still
+ * holds its journal is refused (-EBUSY, naming the process) unless force:
+ * then the builder is ended first (SIGTERM: it tears its lab down itself;
+ * SIGKILL after 5 s) and what is left is removed.  *problems counts what
+ * could not be removed (the first reason in e). */
+int nsr_lab_destroy(const char *lab, int force, int *problems, nsr_error *e);
 
 /* The names of the labs under /run/nsrun, malloc'd; free each and the array. */
 int nsr_lab_names(char ***names, int *n, nsr_error *e);

@@ -247,6 +247,7 @@ int nsr_ns_attach(const char *name, pid_t pid, nsr_ns **out, nsr_error *e)
 		err = -ENOMEM;
 	} else {
 		ns->pidfd = pidfd;
+		ns->pid = pid;
 		err = open_socket(ns, e);
 	}
 	if (err < 0) {
@@ -318,6 +319,7 @@ int nsr_ns_hold(nsr_ns *ns, pid_t pid, nsr_error *e)
 	if (ns->pidfd >= 0)
 		close(ns->pidfd);
 	ns->pidfd = pidfd;
+	ns->pid = pid;
 	return 0;
 }
 

@@ -31,6 +31,7 @@ typedef struct nsr_ns {
 	int nlerr;			/* errno of the last NLMSG_ERROR */
 	int fresh;			/* created by us: we choose ifindexes */
 	int pidfd;			/* attached: the process (pidfd), else -1 */
+	pid_t pid;			/* and its PID, while pidfd says it runs */
 	int whole;			/* commands join all of pidfd's namespaces
 					 * (a container), not just the network */
 	int next_ifindex;		/* next free ifindex when fresh */

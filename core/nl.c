@@ -233,3 +233,33 @@ done:
 	*failed = first;
 	return ns->nlerr = err;
 }
+
+/* Send the window, whose first request is list item first. */
+static int flush(nsr_ns *ns, nsr_nl_batch *b, const nsr_nl_list *l, int first, nsr_error *e)
+{
+	int failed, err = nsr_nl_send(ns, b, &failed);
+
+	return err < 0 ? l->blame(l, failed >= 0 ? first + failed : -1, err, e) : 0;
+}
+
+int nsr_nl_send_list(nsr_ns *ns, const nsr_nl_list *l, nsr_error *e)
+{
+	nsr_nl_batch b;
+	int first = 0, err;
+
+	b.len = 0;
+	b.n = 0;
+	for (int i = 0; i < l->n; i++) {
+		if (!nsr_nl_fits(&b, l->size(l, i))) {
+			if ((err = flush(ns, &b, l, first, e)) < 0)
+				return err;
+			first = i;
+		}
+		if ((err = l->put(l, &b, i, e)) < 0) {
+			int sent = flush(ns, &b, l, first, e);	/* the ones before */
+
+			return sent < 0 ? sent : err;
+		}
+	}
+	return flush(ns, &b, l, first, e);
+}

@@ -31,6 +31,8 @@ int nsr_nl_talk(struct nsr_ns *ns, struct nl_msg *msg);
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define NSR_NL_WINDOW 64
 
 typedef struct nsr_nl_batch {
@@ -58,6 +60,25 @@ void *nsr_nl_put(nsr_nl_batch *b, size_t size);
 /* The bytes from p, in the current request, to its end: the length of a
  * nested attribute or an rtnexthop started at p, once its members are in. */
 unsigned short nsr_nl_since(const nsr_nl_batch *b, const void *p);
+
+/*
+ * A list of n requests sent in windows, for a caller that embeds it first
+ * in its own struct: size(l, i) bounds request i's bytes; put(l, b, i, e)
+ * checks request i and appends it to b, or fails; blame(l, i, err, e)
+ * fills e for the kernel's err on request i (-1: none is to blame).
+ */
+typedef struct nsr_nl_list {
+	int n;
+	size_t (*size)(const struct nsr_nl_list *l, int i);
+	int (*put)(const struct nsr_nl_list *l, nsr_nl_batch *b, int i, nsr_error *e);
+	int (*blame)(const struct nsr_nl_list *l, int i, int err, nsr_error *e);
+} nsr_nl_list;
+
+/* Send l's requests in order, a window at a time.  At the first that
+ * fails (put or the kernel), stop and return its error: the requests
+ * before it are in, as if sent one by one, and of those after it, the ones
+ * sent in the same window may be too. */
+int nsr_nl_send_list(struct nsr_ns *ns, const nsr_nl_list *l, nsr_error *e);
 
 /* Send the window and read its replies; empty it.  Return 0, or the
  * kernel's negative errno for the first request that failed and its

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,8 +22,9 @@ struct payload {
 	uint32_t magic;
 	uint32_t pair;
 	uint64_t sent_ns;
-	uint8_t attempt;
-	uint8_t pad[15];
+	uint32_t nonce;		/* this run's: replies to another's are not ours */
+	uint16_t attempt;
+	uint8_t pad[10];
 };
 
 struct source {
@@ -34,7 +36,7 @@ struct source {
 
 struct flight {			/* an echo in flight, in send order */
 	uint32_t pair;
-	uint8_t attempt;
+	uint16_t attempt;
 	uint64_t deadline;
 };
 
@@ -55,6 +57,7 @@ typedef struct prober {
 	uint32_t *ready;	/* sources with room and work */
 	size_t nready;
 	int ep;
+	uint32_t nonce;
 	nsr_error *e;
 } prober;
 
@@ -162,7 +165,7 @@ static int send_echo(prober *P, uint32_t pair)
 		return fd;
 	memset(&pkt, 0, sizeof pkt);
 	pkt.pl = (struct payload){ .magic = MAGIC, .pair = pair, .sent_ns = now,
-				   .attempt = r->attempts };
+				   .nonce = P->nonce, .attempt = r->attempts };
 	if (t->family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
@@ -236,7 +239,7 @@ static void got(prober *P, uint32_t s, const uint8_t *icmp, size_t len, int v6,
 		if (len < 8 + sizeof pl)
 			return;
 		memcpy(&pl, icmp + 8, sizeof pl);
-		if (pl.magic != MAGIC || pl.pair >= P->npairs ||
+		if (pl.magic != MAGIC || pl.nonce != P->nonce || pl.pair >= P->npairs ||
 		    P->pairs[pl.pair].src != s || P->state[pl.pair] != INFLIGHT)
 			return;
 		P->res[pl.pair].rtt_ms = (float)((now_ns() - pl.sent_ns) / 1e6);
@@ -262,6 +265,12 @@ static void got(prober *P, uint32_t s, const uint8_t *icmp, size_t len, int v6,
 	pair = (uint32_t)(inner[4] << 8 | inner[5]) << 16 | (uint32_t)(inner[6] << 8 | inner[7]);
 	if (pair >= P->npairs || P->pairs[pair].src != s || P->state[pair] == DONE)
 		return;
+	/* the quoted payload, when the error quotes that much of it */
+	if ((size_t)(inner - icmp) + 8 + sizeof pl <= len) {
+		memcpy(&pl, inner + 8, sizeof pl);
+		if (pl.magic != MAGIC || pl.nonce != P->nonce)
+			return;
+	}
 	P->res[pair].icmp_type = (uint8_t)type;
 	P->res[pair].icmp_code = icmp[1];
 	P->res[pair].from.family = from->ss_family;
@@ -350,11 +359,16 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 	if (opts) {
 		if (opts->timeout_ms > 0)
 			P.o.timeout_ms = opts->timeout_ms;
+		if (opts->retries > NSR_PROBE_MAX_RETRIES)
+			return nsr_failmsg(e, -EINVAL, "probe: retries %d is not 0..%d",
+					   opts->retries, NSR_PROBE_MAX_RETRIES);
 		if (opts->retries >= 0)
 			P.o.retries = opts->retries;
 		if (opts->window > 0)
 			P.o.window = opts->window;
 	}
+	if (getrandom(&P.nonce, sizeof P.nonce, 0) != sizeof P.nonce)
+		P.nonce = (uint32_t)now_ns() ^ (uint32_t)getpid();
 	for (size_t i = 0; i < npairs; i++) {
 		res[i] = (nsr_probe_result){ .rtt_ms = -1 };
 		if (pairs[i].src >= nsrc || pairs[i].dst >= ntgt)
@@ -364,6 +378,8 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 		return 0;
 	P.cap = MAX_OUTSTANDING;
 	P.src = calloc(nsrc, sizeof *P.src);
+	for (size_t s = 0; P.src && s < nsrc; s++)
+		P.src[s].fd[0] = P.src[s].fd[1] = -1;	/* none opened: none to close */
 	count = calloc(nsrc + 1, sizeof *count);
 	P.order = malloc(npairs * sizeof *P.order);
 	P.state = calloc(npairs, 1);
@@ -380,7 +396,8 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 	for (size_t s = 0; s < nsrc; s++)
 		count[s + 1] += count[s];
 	for (size_t s = 0; s < nsrc; s++) {
-		P.src[s] = (struct source){ .fd = { -1, -1 }, .next = count[s], .end = count[s + 1] };
+		P.src[s].next = count[s];
+		P.src[s].end = count[s + 1];
 		if (count[s] < count[s + 1])
 			make_ready(&P, (uint32_t)s);
 	}

@@ -27,16 +27,19 @@ typedef struct nsr_probe_pair {
 
 typedef struct nsr_probe_result {
 	float rtt_ms;		/* of the echo that came back; < 0: none did */
-	uint8_t attempts;	/* echoes sent */
+	uint16_t attempts;	/* echoes sent */
 	uint8_t icmp_type;	/* the last ICMP error about this pair, 0: none */
 	uint8_t icmp_code;
 	int err;		/* errno of a send that failed (no route...) */
 	nsr_target from;	/* who sent the ICMP error */
 } nsr_probe_result;
 
+#define NSR_PROBE_MAX_RETRIES 1000
+
 typedef struct nsr_probe_opts {
 	int timeout_ms;		/* per echo (default 1000) */
-	int retries;		/* more echoes after a lost one (default 2) */
+	int retries;		/* more echoes after a lost one (default 2),
+				 * 0..NSR_PROBE_MAX_RETRIES */
 	int window;		/* outstanding echoes per source (default 32) */
 } nsr_probe_opts;
 
@@ -47,7 +50,9 @@ void nsr_raise_nofile(void);
 
 /* Probe each pair: an echo from sources[p.src] to targets[p.dst].
  * res[i] is pair i's result.  Returns 0, or -errno when the probing itself
- * could not run (a socket could not be opened). */
+ * could not run (a socket could not be opened, retries out of range).
+ * Each run's echoes carry a nonce of its own: two probers in one namespace
+ * never take each other's replies. */
 int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 	      size_t ntgt, const nsr_probe_pair *pairs, size_t npairs,
 	      const nsr_probe_opts *opts, nsr_probe_result *res, nsr_error *e);

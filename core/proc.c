@@ -14,22 +14,47 @@
 
 #include "proc.h"
 
+/* The container's root and working directory, opened before its mount
+ * namespace is entered (as `nsenter --root --wd` does): a runtime that
+ * confined it with chroot rather than pivot_root leaves the namespace's
+ * root at the host's files.  Checked against the pidfd after opening:
+ * while the process runs, its PID is its own. */
+static int open_dirs(const nsr_ns *ns, int *root, int *wd)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/root", (int)ns->pid);
+	*root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof path, "/proc/%d/cwd", (int)ns->pid);
+	*wd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*root < 0 || *wd < 0 ||
+	    poll(&(struct pollfd){ .fd = ns->pidfd, .events = POLLIN }, 1, 0) != 0)
+		return -ESRCH;
+	return 0;
+}
+
 /* In the child: enter ns like `ip netns exec` (iproute2 lib/namespace.c).
  * Returns -errno on failure to enter; a failure to remount /sys is not
  * fatal (the network namespace is what matters). */
 static int child_enter(nsr_ns *ns, int foreground)
 {
 	if (ns->whole && ns->pidfd >= 0) {
-		/* a container: all its namespaces, as `docker exec` does.  Its
-		 * PID namespace holds only for children: fork once more and pass
-		 * the child's status on (not for background processes, which
-		 * must stay the process that nsrun ends by PID). */
+		/* a container: all its namespaces, its root and working
+		 * directory, as `docker exec` does.  Its PID namespace holds
+		 * only for children: fork once more and pass the child's
+		 * status on (not for background processes, which must stay
+		 * the process that nsrun ends by PID). */
 		int flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
 			    CLONE_NEWCGROUP | (foreground ? CLONE_NEWPID : 0);
+		int root, wd;
 		pid_t pid;
 		int ws;
 
+		if (open_dirs(ns, &root, &wd) < 0)
+			return -ESRCH;
 		if (setns(ns->pidfd, flags) < 0)
+			return -errno;
+		if (fchdir(root) < 0 || chroot(".") < 0 || fchdir(wd) < 0)
 			return -errno;
 		if (!foreground || (pid = fork()) == 0)
 			return 0;
@@ -77,6 +102,8 @@ static int start(nsr_ns *ns, char *const argv[], const int fds[3], int foregroun
 				err = -errno;
 		if (err == 0) {
 			signal(SIGPIPE, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGQUIT, SIG_DFL);
 			execvp(argv[0], argv);
 			err = -errno;
 		}
@@ -85,7 +112,8 @@ static int start(nsr_ns *ns, char *const argv[], const int fds[3], int foregroun
 		_exit(127);
 	}
 	close(rep[1]);
-	n = read(rep[0], &werr, sizeof werr);
+	while ((n = read(rep[0], &werr, sizeof werr)) < 0 && errno == EINTR)
+		;
 	close(rep[0]);
 	if (n == sizeof werr) {
 		waitpid(*pid, NULL, 0);
@@ -112,13 +140,19 @@ int nsr_run_here(nsr_ns *ns, char *const argv[], int *status, nsr_error *e)
 	const int fds[3] = { -1, -1, -1 };
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit;
 	pid_t pid;
-	int ws, rc = start(ns, argv, fds, 1, &pid, e);
+	int ws, rc;
 
-	if (rc < 0)
-		return rc;
+	/* ignored from before the fork, as system(3) does: a Ctrl-C that
+	 * comes at once is the command's, never nsrun's alone (the child
+	 * takes the defaults back before exec) */
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGINT, &ign, &oint);
 	sigaction(SIGQUIT, &ign, &oquit);
+	if ((rc = start(ns, argv, fds, 1, &pid, e)) < 0) {
+		sigaction(SIGINT, &oint, NULL);
+		sigaction(SIGQUIT, &oquit, NULL);
+		return rc;
+	}
 	while ((rc = (int)waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
 		;
 	if (rc < 0)

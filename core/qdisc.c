@@ -8,14 +8,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <netlink/errno.h>
+
 #include "nl.h"
 #include "qdisc.h"
 
 #define ROOT_HANDLE TC_HANDLE(1, 0)
 #define NETEM_CHILD TC_HANDLE(10, 0)
 
-/* percent -> the kernel's probability scale (0..UINT32_MAX) */
-static uint32_t prob(double percent)
+uint32_t nsr_impair_prob(double percent)
 {
 	if (percent <= 0)
 		return 0;
@@ -24,9 +25,13 @@ static uint32_t prob(double percent)
 	return (uint32_t)llround(percent / 100.0 * UINT32_MAX);
 }
 
-static double percent(int p)
+/* libnl's getters return the kernel's 32-bit probability as an int, so
+ * 50 % and more come back negative; -NLE_NOATTR means none.  (A
+ * probability of exactly UINT32_MAX + 1 - NLE_NOATTR reads as 0: 0.0000003 %
+ * short of 100 %.) */
+double nsr_impair_percent(int p)
 {
-	return p < 0 ? 0 : (double)(uint32_t)p * 100.0 / UINT32_MAX;
+	return p == -NLE_NOATTR ? 0 : (double)(uint32_t)p * 100.0 / UINT32_MAX;
 }
 
 int nsr_impair_netem(const nsr_impair *im)
@@ -76,17 +81,17 @@ static int add_netem(nsr_ns *ns, int ifindex, uint32_t parent, uint32_t handle,
 	if (im->jitter_us)
 		rtnl_netem_set_jitter(q, (int)im->jitter_us);
 	if (im->loss > 0)
-		rtnl_netem_set_loss(q, (int)prob(im->loss));
+		rtnl_netem_set_loss(q, (int)nsr_impair_prob(im->loss));
 	if (im->duplicate > 0)
-		rtnl_netem_set_duplicate(q, (int)prob(im->duplicate));
+		rtnl_netem_set_duplicate(q, (int)nsr_impair_prob(im->duplicate));
 	if (im->reorder > 0) {
 		/* as tc does: reordering sends some packets at once, the rest
 		 * delayed; a gap of 1 makes it the probability per packet */
-		rtnl_netem_set_reorder_probability(q, (int)prob(im->reorder));
+		rtnl_netem_set_reorder_probability(q, (int)nsr_impair_prob(im->reorder));
 		rtnl_netem_set_gap(q, 1);
 	}
 	if (im->corrupt > 0)
-		rtnl_netem_set_corruption_probability(q, (int)prob(im->corrupt));
+		rtnl_netem_set_corruption_probability(q, (int)nsr_impair_prob(im->corrupt));
 	return add(ns, q);
 }
 
@@ -193,10 +198,10 @@ static void read_netem(struct rtnl_qdisc *q, nsr_impair *im)
 		im->jitter_us = (uint32_t)v;
 	if ((v = rtnl_netem_get_limit(q)) > 0 && v != 1000)
 		im->limit = (uint32_t)v;
-	im->loss = percent(rtnl_netem_get_loss(q));
-	im->duplicate = percent(rtnl_netem_get_duplicate(q));
-	im->reorder = percent(rtnl_netem_get_reorder_probability(q));
-	im->corrupt = percent(rtnl_netem_get_corruption_probability(q));
+	im->loss = nsr_impair_percent(rtnl_netem_get_loss(q));
+	im->duplicate = nsr_impair_percent(rtnl_netem_get_duplicate(q));
+	im->reorder = nsr_impair_percent(rtnl_netem_get_reorder_probability(q));
+	im->corrupt = nsr_impair_percent(rtnl_netem_get_corruption_probability(q));
 }
 
 int nsr_impair_get(nsr_ns *ns, const char *ifname, nsr_impair *im,

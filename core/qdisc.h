@@ -39,4 +39,9 @@ int nsr_impair_set(nsr_ns *ns, const char *ifname, const nsr_impair *im,
 int nsr_impair_get(nsr_ns *ns, const char *ifname, nsr_impair *im,
 		   const char **kind, nsr_error *e);
 
+/* The kernel's probability scale (0..UINT32_MAX) from a percent, and back
+ * from what libnl's netem getters return (an int). */
+uint32_t nsr_impair_prob(double percent);
+double nsr_impair_percent(int p);
+
 #endif

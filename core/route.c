@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/fib_rules.h>
 #include <linux/if.h>
@@ -13,6 +14,7 @@
 
 #include "nl.h"
 #include "route.h"
+#include "spf.h"
 
 static struct nl_addr *to_nl(const nsr_prefix *p)
 {
@@ -125,40 +127,139 @@ static int route_put(nsr_nl_batch *b, nsr_ns *ns, const nsr_route *r, nsr_error 
 	return 0;
 }
 
-/* Send the window, which holds r[0..]: a kernel error names its route. */
-static int route_send(nsr_nl_batch *b, nsr_ns *ns, const nsr_route *r, nsr_error *e)
-{
-	int failed, err = nsr_nl_send(ns, b, &failed);
+/* The routes as a list of requests (nl.h). */
+typedef struct route_list {
+	nsr_nl_list l;
+	nsr_ns *ns;
+	const nsr_route *r;
+} route_list;
 
-	if (err < 0 && failed >= 0)
-		return nsr_fail(e, err, "route %s in %s", r[failed].dst, nsr_ns_label(ns));
-	if (err < 0)
-		return nsr_fail(e, err, "routes in %s", nsr_ns_label(ns));
-	return 0;
+static size_t route_item_size(const nsr_nl_list *l, int i)
+{
+	return route_size(&((const route_list *)l)->r[i]);
+}
+
+static int route_item(const nsr_nl_list *l, nsr_nl_batch *b, int i, nsr_error *e)
+{
+	const route_list *x = (const route_list *)l;
+
+	return route_put(b, x->ns, &x->r[i], e);
+}
+
+static int route_blame(const nsr_nl_list *l, int i, int err, nsr_error *e)
+{
+	const route_list *x = (const route_list *)l;
+
+	if (i >= 0)
+		return nsr_fail(e, err, "route %s in %s", x->r[i].dst, nsr_ns_label(x->ns));
+	return nsr_fail(e, err, "routes in %s", nsr_ns_label(x->ns));
 }
 
 int nsr_routes_add(nsr_ns *ns, const nsr_route *r, int n, nsr_error *e)
 {
-	nsr_nl_batch b;
-	int first = 0, err;
+	route_list x = { { n, route_item_size, route_item, route_blame }, ns, r };
 
-	b.len = 0;
-	b.n = 0;
-	for (int i = 0; i < n; i++) {
-		if (!nsr_nl_fits(&b, route_size(&r[i]))) {
-			if ((err = route_send(&b, ns, r + first, e)) < 0)
-				return err;
-			first = i;
-		}
-		if ((err = route_put(&b, ns, &r[i], e)) < 0) {
-			/* the routes before it go in, as if added one by one;
-			 * should one of them fail, that is the first error */
-			int sent = route_send(&b, ns, r + first, e);
+	return nsr_nl_send_list(ns, &x.l, e);
+}
 
-			return sent < 0 ? sent : err;
-		}
+/* A route computation's routes for one router (spf.h), as a list of
+ * requests: each made when it goes into the window, with no table of its
+ * own. */
+typedef struct spf_list {
+	nsr_nl_list l;
+	nsr_ns *ns;
+	const nsr_spf_result *res;
+	const nsr_spf_names *names;
+	size_t first;		/* the router's first route in res */
+	int v6;
+	char dst[64];		/* the route being put, for its error */
+} spf_list;
+
+static const nsr_spf_route *spf_route(const spf_list *x, int i, size_t *nh)
+{
+	const nsr_spf_route *rt = &x->res->routes[x->first + (size_t)i];
+
+	*nh = x->res->hop_first[rt->hopset + 1] - x->res->hop_first[rt->hopset];
+	return rt;
+}
+
+static size_t spf_size(const nsr_nl_list *l, int i)
+{
+	size_t nh;
+
+	spf_route((const spf_list *)l, i, &nh);
+	return route_size(&(nsr_route){ .nnh = (int)nh });
+}
+
+/* The destination of rt: its IPv4 prefix, or the IPv6 twin (the /96
+ * prefix6 with the IPv4 network in its last 32 bits, 96 + its length). */
+static void spf_dst(const spf_list *x, const nsr_spf_route *rt, char *buf, size_t size)
+{
+	if (x->v6) {
+		uint8_t a[16];
+		char text[INET6_ADDRSTRLEN];
+
+		memcpy(a, x->names->prefix6, 12);
+		a[12] = (uint8_t)(rt->net >> 24);
+		a[13] = (uint8_t)(rt->net >> 16);
+		a[14] = (uint8_t)(rt->net >> 8);
+		a[15] = (uint8_t)rt->net;
+		inet_ntop(AF_INET6, a, text, sizeof text);
+		snprintf(buf, size, "%s/%d", text, 96 + rt->len);
+	} else
+		snprintf(buf, size, "%u.%u.%u.%u/%d", rt->net >> 24, rt->net >> 16 & 255,
+			 rt->net >> 8 & 255, rt->net & 255, rt->len);
+}
+
+static int spf_item(const nsr_nl_list *l, nsr_nl_batch *b, int i, nsr_error *e)
+{
+	spf_list *x = (spf_list *)l;
+	const char *const *via = x->v6 ? x->names->via6 : x->names->via;
+	nsr_nexthop nh[256];
+	size_t n;
+	const nsr_spf_route *rt = spf_route(x, i, &n);
+	const int *hops = &x->res->hops[x->res->hop_first[rt->hopset]];
+
+	spf_dst(x, rt, x->dst, sizeof x->dst);
+	if (n > 256)
+		return nsr_failmsg(e, -EINVAL, "route %s in %s: more than 256 next hops", x->dst,
+				   nsr_ns_label(x->ns));
+	for (size_t h = 0; h < n; h++)
+		nh[h] = (nsr_nexthop){ .via = via[hops[h]], .dev = x->names->dev[hops[h]] };
+	return route_put(b, x->ns, &(nsr_route){ .dst = x->dst, .nh = nh, .nnh = (int)n }, e);
+}
+
+static int spf_blame(const nsr_nl_list *l, int i, int err, nsr_error *e)
+{
+	const spf_list *x = (const spf_list *)l;
+	char dst[64];
+	size_t nh;
+
+	if (i < 0)
+		return nsr_fail(e, err, "routes in %s", nsr_ns_label(x->ns));
+	spf_dst(x, spf_route(x, i, &nh), dst, sizeof dst);
+	return nsr_fail(e, err, "route %s in %s", dst, nsr_ns_label(x->ns));
+}
+
+int nsr_routes_add_spf(nsr_ns *ns, const nsr_spf_result *res, int router,
+		       const nsr_spf_names *names, int v6, int *widest, nsr_error *e)
+{
+	spf_list x = { { 0, spf_size, spf_item, spf_blame }, ns, res, names, 0, v6, "" };
+
+	if (router < 0 || router >= res->nrouters || (v6 && !names->via6))
+		return nsr_failmsg(e, -EINVAL, "routes in %s: no such router, or no IPv6 names",
+				   nsr_ns_label(ns));
+	x.first = res->route_first[router];
+	x.l.n = (int)(res->route_first[router + 1] - x.first);
+	*widest = 0;
+	for (int i = 0; i < x.l.n; i++) {
+		size_t nh;
+
+		spf_route(&x, i, &nh);
+		if ((int)nh > *widest)
+			*widest = (int)nh;
 	}
-	return route_send(&b, ns, r + first, e);
+	return nsr_nl_send_list(ns, &x.l, e);
 }
 
 int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e)
@@ -166,8 +267,10 @@ int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e)
 	return nsr_routes_add(ns, r, 1, e);
 }
 
-/* RTM_DELROUTE for dst in the main table, whatever its next hops. */
-static int route_delete(nsr_ns *ns, const char *dst, nsr_error *e)
+/* RTM_DELROUTE for dst of family in table (0: main), whatever its next
+ * hops. */
+static int route_delete(nsr_ns *ns, const char *dst, int family, unsigned int table,
+			nsr_error *e)
 {
 	struct rtnl_route *rt;
 	struct nl_addr *a = NULL;
@@ -176,7 +279,7 @@ static int route_delete(nsr_ns *ns, const char *dst, nsr_error *e)
 	nsr_prefix p;
 	int err;
 
-	if (nsr_prefix_parse(dst, dst[0] == 'd' ? AF_INET : 0, &p, &why) < 0)
+	if (nsr_prefix_parse(dst, family, &p, &why) < 0)
 		return nsr_failmsg(e, -EINVAL, "delete route \"%s\" in %s: %s", dst,
 				   nsr_ns_label(ns), why);
 	if (!(rt = rtnl_route_alloc()) || !(a = to_nl(&p))) {
@@ -185,7 +288,7 @@ static int route_delete(nsr_ns *ns, const char *dst, nsr_error *e)
 	}
 	rtnl_route_set_family(rt, p.family);
 	rtnl_route_set_dst(rt, a);
-	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_table(rt, table ? table : RT_TABLE_MAIN);
 	rtnl_route_set_scope(rt, RT_SCOPE_NOWHERE);
 	if (rtnl_route_build_del_request(rt, 0, &msg) < 0)
 		err = nsr_fail(e, -ENOMEM, "delete route %s", dst);
@@ -198,9 +301,18 @@ out:
 	return err;
 }
 
-int nsr_route_del(nsr_ns *ns, const char *dst, nsr_error *e)
+int nsr_route_del(nsr_ns *ns, const char *dst, int family, unsigned int table, nsr_error *e)
 {
-	return route_delete(ns, dst, e);
+	int err;
+
+	if (strcmp(dst, "default") || family)
+		return route_delete(ns, dst, family ? family : dst[0] == 'd' ? AF_INET : 0, table, e);
+	/* "default" of no family: the IPv4 one, and the IPv6 one; an error
+	 * only when there is neither */
+	err = route_delete(ns, dst, AF_INET, table, e);
+	if (route_delete(ns, dst, AF_INET6, table, e) == 0 || err == 0)
+		return 0;
+	return err;
 }
 
 struct got_route {

@@ -28,6 +28,27 @@ int nsr_route_add(nsr_ns *ns, const nsr_route *r, nsr_error *e);
  * and of those after it, the ones sent in the same window may be too. */
 int nsr_routes_add(nsr_ns *ns, const nsr_route *r, int n, nsr_error *e);
 
+/*
+ * Routes from a route computation (spf.h), installed straight from its
+ * result: router's routes, or their IPv6 twins when v6.  names: per
+ * adjacency entry, the neighbour's address (via), its IPv6 twin (via6, or
+ * NULL in an IPv4 lab) and the router's interface (dev); prefix6, the /96
+ * of the twins (dual stack's rule, lua/nsrun/ipam.lua: the IPv4 address in
+ * its last 32 bits, 96 + its length).  *widest: the most next hops of one
+ * route.  In windows of requests, as nsr_routes_add.
+ */
+struct nsr_spf_result;
+
+typedef struct nsr_spf_names {
+	const char *const *via;
+	const char *const *via6;
+	const char *const *dev;
+	unsigned char prefix6[16];
+} nsr_spf_names;
+
+int nsr_routes_add_spf(nsr_ns *ns, const struct nsr_spf_result *res, int router,
+		       const nsr_spf_names *names, int v6, int *widest, nsr_error *e);
+
 /* What the kernel would do with a packet to addr (`ip route get ADDR`). */
 typedef struct nsr_route_info {
 	int type;		/* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
@@ -56,7 +77,8 @@ typedef struct nsr_rule {
 
 int nsr_rule_add(nsr_ns *ns, const nsr_rule *r, nsr_error *e);
 
-/* Delete the route to dst (any next hops). */
-int nsr_route_del(nsr_ns *ns, const char *dst, nsr_error *e);
+/* Delete the route to dst (any next hops) in table (0: main); family
+ * AF_INET or AF_INET6, or 0: dst's ("default": both, where there is one). */
+int nsr_route_del(nsr_ns *ns, const char *dst, int family, unsigned int table, nsr_error *e);
 
 #endif

@@ -151,7 +151,14 @@ int nsr_show_routes(nsr_ns *ns, nsr_routeinfo **out, int *n, nsr_error *e)
 		snprintf(x->type, sizeof x->type, "%s", route_type(rtnl_route_get_type(r)));
 		x->family = rtnl_route_get_family(r);
 		x->metric = (int)rtnl_route_get_priority(r);
-		for (int i = 0; i < rtnl_route_get_nnexthops(r) && x->nnh < NSR_SHOW_MAXNH; i++) {
+		x->nh = calloc((size_t)rtnl_route_get_nnexthops(r) + 1, sizeof *x->nh);
+		if (!x->nh) {
+			nsr_show_routes_free(a, *n);
+			nl_cache_free(cache);
+			nl_cache_free(links);
+			return nsr_fail(e, -ENOMEM, "routes of %s", nsr_ns_label(ns));
+		}
+		for (int i = 0; i < rtnl_route_get_nnexthops(r); i++) {
 			struct rtnl_nexthop *nh = rtnl_route_nexthop_n(r, i);
 			struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
 
@@ -167,4 +174,11 @@ int nsr_show_routes(nsr_ns *ns, nsr_routeinfo **out, int *n, nsr_error *e)
 	nl_cache_free(links);
 	*out = a;
 	return 0;
+}
+
+void nsr_show_routes_free(nsr_routeinfo *a, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(a[i].nh);
+	free(a);
 }

@@ -22,22 +22,24 @@ typedef struct nsr_addrinfo {
 	int link_local;
 } nsr_addrinfo;
 
-#define NSR_SHOW_MAXNH 64
+typedef struct nsr_nexthopinfo {
+	char via[48];		/* "" when none */
+	char dev[NSR_IFNAMSIZ];
+	int weight;
+} nsr_nexthopinfo;
 
 typedef struct nsr_routeinfo {
 	char dst[64];		/* "default" or a prefix */
 	char type[16];		/* "unicast", "blackhole", ... */
 	int family, metric, nnh;
-	struct {
-		char via[48];	/* "" when none */
-		char dev[NSR_IFNAMSIZ];
-		int weight;
-	} nh[NSR_SHOW_MAXNH];
+	nsr_nexthopinfo *nh;	/* all of them, malloc'd */
 } nsr_routeinfo;
 
-/* Each fills a malloc'd array (free() it) and its length. */
+/* Each fills a malloc'd array (free() it; routes: nsr_show_routes_free)
+ * and its length. */
 int nsr_show_links(nsr_ns *ns, nsr_linkinfo **out, int *n, nsr_error *e);
 int nsr_show_addrs(nsr_ns *ns, nsr_addrinfo **out, int *n, nsr_error *e);
 int nsr_show_routes(nsr_ns *ns, nsr_routeinfo **out, int *n, nsr_error *e);
+void nsr_show_routes_free(nsr_routeinfo *a, int n);
 
 #endif

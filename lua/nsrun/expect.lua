@@ -7,6 +7,7 @@
 --   lab:expect(a):reaches(b, { within = 30 })              -- wait to converge
 local core = require "nsrun.core"
 local util = require "nsrun.util"
+local class = require "nsrun.class"
 local ping = require "nsrun.ping"
 local diagnose = require "nsrun.diagnose"
 
@@ -83,8 +84,10 @@ local function check(self, dst, want, opts)
   local deadline = t0 + (opts.within or 0)
   local bad, res
   repeat
-    res = core.probe(sources, targets, pairs, { timeout_ms = opts.timeout_ms, retries = opts.retries })
-    if not res then util.fail("probe failed") end
+    local msg, code
+    res, msg, code = core.probe(sources, targets, pairs, { timeout_ms = opts.timeout_ms,
+      retries = opts.retries })
+    if not res then util.fail("probe: " .. msg, code) end
     -- the pairs that disagree with the expectation
     bad = {}
     if want then
@@ -99,7 +102,7 @@ local function check(self, dst, want, opts)
       end
     end
     if #bad == 0 or core.now() >= deadline then break end
-    os.execute("sleep 0.5")
+    core.sleep(0.5)
   until false
   local r = { name = name, ok = #bad == 0, expect = want, pairs = npairs, where = self.where,
     seconds = core.now() - t0, failures = {},
@@ -133,5 +136,13 @@ end
 -- reported (and makes nsrun exit 1).
 function Expect:reaches(dst, opts) return check(self, dst, true, opts) end
 function Expect:does_not_reach(dst, opts) return check(self, dst, false, opts) end
+
+-- lab:expect(a):reaches(b) / :does_not_reach(b): a and b may be nodes or
+-- lists of nodes (every pair), b an address.
+function class.Lab:expect(a)
+  class.alive(self)
+  self:neighbours()
+  return M.new(self, a)
+end
 
 return M

@@ -6,6 +6,10 @@
 -- Interfaces the script addressed itself are kept, and blocks that overlap
 -- them are never handed out.  Optionally dual stack: each IPv4 address a
 -- also gets ipv6_prefix + a (an IPv4-mapped /96, e.g. fd00::10.1.0.2/120).
+local core = require "nsrun.core"
+local util = require "nsrun.util"
+local class = require "nsrun.class"
+local progress = require "nsrun.progress"
 local ip4 = require "nsrun.ip4"
 local l2 = require "nsrun.l2"
 
@@ -125,9 +129,58 @@ function M.plan(lab, opts, fail)
   return out
 end
 
--- map6("fd00::", n, len) -> "fd00::a.b.c.d/96+len"
+-- Dual stack: the IPv6 twin of an IPv4 address or prefix is the lab's /96
+-- (p6, "fd00::") with the IPv4 address in its last 32 bits, 96 + its
+-- length: map6("fd00::", n, len) -> "fd00::a.b.c.d/96+len".  (Routes that
+-- autoroute installs straight from the route computation get the same
+-- twins in core/spf.c, from the prefix's bytes.)
 function M.map6(p6, n, len)
   return ("%s%s/%d"):format(p6, ip4.ntoa(n), 96 + len)
+end
+
+-- prefix6(lab) -> the lab's /96 without its length ("fd00::"), or nil when
+-- the lab is not dual stack
+function M.prefix6(lab)
+  return lab.ipv6 and lab.ipv6:match("^(.-)/")
+end
+
+-- twin(p6, s) -> the IPv6 twin of s: "default", an IPv4 address
+-- ("10.0.0.1") or prefix ("10.0.0.0/24")
+function M.twin(p6, s)
+  if s == "default" then return s end
+  local n, len = ip4.parse(s)
+  local t = M.map6(p6, n, len)
+  return s:find("/", 1, true) and t or (t:gsub("/128$", ""))
+end
+
+-- lab:autoaddr([opts]): address every interface the script left without
+-- one (see plan above): /31s between routers, a subnet per host segment, a
+-- loopback /32 per router.  opts: p2p, segments, segment_len, loopbacks
+-- (pools, or false), ipv6 (a /96 for dual stack, e.g. "fd00::/96").
+function class.Lab:autoaddr(opts)
+  class.alive(self)
+  util.arg(opts == nil or type(opts) == "table", 1, "autoaddr", "table expected")
+  self.times.build = self.times.build or core.now() - self.started
+  progress.clear(self)
+  local plan = class.timed(self, "addresses", function() return M.plan(self, opts, util.fail) end)
+  self.ipv6 = opts and opts.ipv6 or self.ipv6
+  -- each node's addresses in one batch: windows of requests, not one each
+  class.timed(self, "addresses", function()
+    local of, nodes, done = {}, {}, 0
+    for _, a in ipairs(plan) do
+      local list = of[a.node]
+      if not list then list = {}; of[a.node] = list; nodes[#nodes + 1] = a.node end
+      list[#list + 1] = a
+    end
+    for _, node in ipairs(nodes) do
+      util.check_for(node, node.ns:addr_batch(of[node]))
+      for _, a in ipairs(of[node]) do node:added(a.ifname, a.cidr, a.n, a.len) end
+      done = done + #of[node]
+      progress.update(self, "addresses", done, #plan)
+    end
+  end)
+  progress.clear(self)
+  return plan
 end
 
 return M

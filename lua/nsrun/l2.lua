@@ -2,7 +2,11 @@
 -- or by a bridge are one segment (one broadcast domain, one subnet).
 -- Interfaces are looked up by node, then name (put/get), without making a
 -- key string for each.
--- Pure Lua over the lab's graph: nodes, links, bridges.
+-- Pure Lua over the lab's graph: nodes, links, bridges; and the static
+-- neighbour entries of each segment (lab:static_arp).
+local util = require "nsrun.util"
+local class = require "nsrun.class"
+
 local M = {}
 
 -- segments(lab) -> list of { ifs = { {node=, ifname=, port=, bridge=}, ... },
@@ -75,6 +79,53 @@ end
 function M.is_p2p(seg)
   return #seg.ifs == 2 and not seg.bridge and seg.ifs[1].node.role == "router"
     and seg.ifs[2].node.role == "router" and not seg.ifs[1].port and not seg.ifs[2].port
+end
+
+-- lab:static_arp() -> n: permanent neighbour entries (ARP for IPv4, NDP for
+-- IPv6) between every two addressed interfaces of each segment, as
+-- Mininet's --arp (staticArp) makes: no address is resolved on the wire.
+-- After the addresses; returns how many entries it made.
+function class.Lab:static_arp()
+  class.alive(self)
+  if self.plan or self.dry then return 0 end
+  self:neighbours()
+  local has = {}   -- has[node][ifname] = { "192.0.2.1", ... }
+  for _, node in ipairs(self.order) do
+    for _, a in ipairs(node.addrs) do
+      local list = M.get(has, node, a.ifname)
+      if not list then list = {}; M.put(has, node, a.ifname, list) end
+      list[#list + 1] = a.cidr:match("^[^/]+")
+    end
+  end
+  local macs = {}  -- macs[node][ifname], read once per node
+  local function mac(node, ifname)
+    if not macs[node] then
+      macs[node] = {}
+      for _, l in ipairs(util.check_for(node, node.ns:links())) do macs[node][l.name] = l.mac end
+    end
+    return macs[node][ifname]
+  end
+  local n = 0
+  for _, seg in ipairs(M.segments(self)) do
+    local members = {}
+    for _, i in ipairs(seg.ifs) do
+      local list = M.get(has, i.node, i.ifname)
+      if list and not i.port then
+        members[#members + 1] = { node = i.node, ifname = i.ifname, addrs = list, mac = mac(i.node, i.ifname) }
+      end
+    end
+    for _, x in ipairs(members) do
+      for _, y in ipairs(members) do
+        if x.node ~= y.node and y.mac then
+          for _, a in ipairs(y.addrs) do
+            util.check_for(x.node, x.node.ns:neigh(x.ifname, a, y.mac))
+            n = n + 1
+          end
+        end
+      end
+    end
+  end
+  return n
 end
 
 return M

@@ -2,6 +2,7 @@
 -- from many namespaces at once, a window per source, retries, RTTs.
 local core = require "nsrun.core"
 local util = require "nsrun.util"
+local class = require "nsrun.class"
 
 local M = {}
 
@@ -39,12 +40,13 @@ local function run(sources, targets, pairs, opts)
   return res
 end
 
--- ping(src, dst [, opts]) -> ok, rtt_ms | false, reason
+-- ping(src, dst [, opts]) -> rtt_ms | nil, an nsrun.error saying why not
 function M.ping(src, dst, opts)
   local addr = M.target(dst)
   local res = run({ src.ns }, { addr }, { 1, 1 }, opts)
-  if res.ok == 1 then return true, res.rtt_min end
-  return false, M.reason(res.failed[1], addr)
+  if res.ok == 1 then return res.rtt_min end
+  return nil, util.err(("%s does not reach %s: %s"):format(src.name,
+    type(dst) == "string" and dst or dst.name, M.reason(res.failed[1], addr)), nil, src.name)
 end
 
 -- sample(srcs, dsts, count) -> a flat array { s1, d1, s2, d2, ... } of
@@ -85,6 +87,33 @@ function M.pingall(nodes, opts)
   end
   out.ok = #out.failed == 0
   return out
+end
+
+-- lab:ping(a, b) -> rtt_ms | nil, err: does node a reach node b (its first
+-- address) or an address?  One echo, retried (native prober).  A query:
+-- "no" is an answer, not an error.
+function class.Lab:ping(a, b)
+  class.alive(self)
+  util.arg(class.is_node(a), 1, "ping", "node expected")
+  if self.plan then return 0 end
+  self:neighbours()
+  if self.dry then util.fail("a dry lab sends no packet") end
+  return M.ping(a, b)
+end
+
+-- lab:pingall([nodes] [, { sample = n }]) -> { ok =, pairs =, failed =
+-- { {src=, dst=, addr=} } }: every node to every other (default: the hosts,
+-- else all nodes), or n sampled pairs.
+function class.Lab:pingall(nodes, opts)
+  class.alive(self)
+  if opts == nil and type(nodes) == "table" and getmetatable(nodes) == nil and nodes[1] == nil then
+    nodes, opts = nil, nodes
+  end
+  nodes = nodes or (#self:all("host") > 0 and self:all("host") or self.order)
+  if self.plan then return { ok = true, pairs = 0, failed = {} } end
+  if self.dry then util.fail("a dry lab sends no packet") end
+  self:neighbours()
+  return class.timed(self, "check", function() return M.pingall(nodes, opts) end)
 end
 
 return M

@@ -8,13 +8,17 @@
 --   Routes with the same next hops are merged where two halves make a whole
 --   prefix (exact aggregation: a leaf's, a pod's block instead of each /24).
 --   Hosts and plain nodes get a default route via a router on their segment.
--- No kernel access: plan() returns the routes; the lab installs them.  The
--- graph and the destinations are made here; the searches, next hops and
--- aggregation are core.spf's (core/spf.c), over integer arrays.
+-- plan() returns the routes and touches nothing; lab:autoroute() installs
+-- them.  The graph and the destinations are made here; the searches, next
+-- hops and aggregation are core.spf's (core/spf.c), over integer arrays,
+-- and a router's routes go from its result straight to the kernel.
 local core = require "nsrun.core"
 local ip4 = require "nsrun.ip4"
+local ipam = require "nsrun.ipam"
 local l2 = require "nsrun.l2"
 local util = require "nsrun.util"
+local class = require "nsrun.class"
+local progress = require "nsrun.progress"
 
 local M = {}
 local NONE = {}
@@ -46,7 +50,8 @@ end
 -- plan(lab [, opts]) -> { [node] = { { dst = "10.1.2.0/24", nexthops = { {via=, dev=}, ... } }, ... } },
 --   compiled: { res = core.spf's result, routers = { [router] = its number
 --   in res }, via = { per adjacency entry, the neighbour's address } }
--- opts.aggregate = false keeps one route per destination.
+-- opts.aggregate = false keeps one route per destination.  In a dual-stack
+-- lab, res:install(i, ns, 6) installs the IPv6 twins (ipam.twin).
 function M.plan(lab, opts)
   opts = opts or {}
   local v4 = addresses(lab)
@@ -130,9 +135,14 @@ function M.plan(lab, opts)
       prefixes[#prefixes + 1] = p.len
     end
   end
+  local p6, via6 = ipam.prefix6(lab), nil
+  if p6 then
+    via6 = {}
+    for e, v in ipairs(via) do via6[e] = ipam.twin(p6, v) end
+  end
   local res = util.check(core.spf { degree = degree, to = to, via = via, dev = dev,
     nowners = nowners, owners = owners, nprefixes = nprefixes, prefixes = prefixes,
-    aggregate = opts.aggregate ~= false })
+    aggregate = opts.aggregate ~= false, prefix6 = p6, via6 = via6 })
 
   -- a router's routes become tables when asked for: lab:autoroute installs
   -- them from res, without a table per route
@@ -152,7 +162,76 @@ function M.plan(lab, opts)
   for node, g in pairs(gateway) do
     plan[node] = { { dst = "default", nexthops = { g } } }
   end
-  return plan, { res = res, routers = num, via = via }
+  return plan, { res = res, routers = num }
+end
+
+-- A route's IPv6 twin (dual stack): its prefix's, via the next hops' twins.
+local function twin(p6, r)
+  local hops = {}
+  for i, h in ipairs(r.nexthops) do hops[i] = { via = ipam.twin(p6, h.via), dev = h.dev } end
+  return { dst = ipam.twin(p6, r.dst), nexthops = hops }
+end
+
+-- lab:autoroute([opts]): static routes from the graph (see plan above):
+-- shortest paths, ECMP where they tie, aggregated; hosts default to their
+-- gateway.  Routers with ECMP get loose reverse-path filtering; the
+-- host-wide neighbour table is checked first.  opts.aggregate = false
+-- keeps one route per destination.
+function class.Lab:autoroute(opts)
+  class.alive(self)
+  util.arg(opts == nil or type(opts) == "table", 1, "autoroute", "table expected")
+  self.times.build = self.times.build or core.now() - self.started
+  if self.plan then return {} end   -- the pre-flight pass: routes name nothing
+  self:neighbours()
+  local plan, compiled = class.timed(self, "routes", function() return M.plan(self, opts) end)
+  local res, p6 = compiled.res, ipam.prefix6(self)
+  -- A router's routes go from the computation's result straight to the
+  -- kernel (res:install, no table per route), in windows of requests.
+  local function router_routes(node, i)
+    local n, widest
+    if self.dry then   -- as tables, for the dry backend (and what records it)
+      local list, twins = plan[node], {}
+      n, widest = #list, 0
+      for j, r in ipairs(list) do
+        widest = math.max(widest, #r.nexthops)
+        if p6 then twins[j] = twin(p6, r) end
+      end
+      util.check_for(node, node.ns:route_batch(list))
+      if p6 then util.check_for(node, node.ns:route_batch(twins)) end
+    else   -- res:install -> routes, widest | nil, message, errno
+      n, widest = util.check_for(node, res:install(i, node.ns, 4))
+      if p6 then util.check_for(node, res:install(i, node.ns, 6)) end
+    end
+    self.counts.routes = self.counts.routes + n * (p6 and 2 or 1)
+    -- with ECMP, loose reverse-path filtering
+    if n > 1 or widest > 1 then
+      for _, key in ipairs { "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" } do
+        if node.known[key] == "1" then node:ensure(key, "2") end
+      end
+    end
+  end
+  -- Hosts' (and plain nodes') default routes, unless they have one.
+  local function default_route(node, routes)
+    for _, r in ipairs(node.routes) do if r.dst == "default" and not r.table then return end end
+    local batch = {}
+    for _, r in ipairs(routes) do
+      batch[#batch + 1] = r
+      if p6 then batch[#batch + 1] = twin(p6, r) end
+    end
+    util.check_for(node, node.ns:route_batch(batch))
+    table.move(batch, 1, #batch, #node.routes + 1, node.routes)
+    self.counts.routes = self.counts.routes + #batch
+  end
+  class.timed(self, "routes", function()
+    for _, node in ipairs(self.order) do
+      local i = compiled.routers[node]
+      if i then router_routes(node, i)
+      elseif rawget(plan, node) then default_route(node, plan[node]) end
+      progress.update(self, "routes", self.counts.routes)
+    end
+  end)
+  progress.clear(self)
+  return plan
 end
 
 return M

@@ -1,0 +1,93 @@
+-- nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep]
+-- SCRIPT...: each scenario built, checked and destroyed, one after another.
+-- Exit: 0 all expectations hold; 1 one failed; 2 a scenario could not run.
+local nsrun = require "nsrun"
+local script = require "nsrun.script"
+local report = require "nsrun.report"
+local util = require "nsrun.util"
+
+local eprintf = util.eprintf
+
+local M = {
+  usage = "nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep]\n"
+    .. "                  [--no-preflight] SCRIPT...",
+  summary = "build, check and destroy each scenario",
+}
+
+-- One scenario: its run record { script, status, error, results, seconds }
+-- and the labs it opened.
+local function run_one(path, opts)
+  local first = #nsrun.opened + 1
+  local t0 = script.now()
+  local ok, e = true, script.preflight(path, {}, opts)
+  if e then ok = false else ok, e = script.execute(path, {}) end
+  local labs, results = script.opened_since(first)
+  if ok then ok, e = script.containers_running(labs) end
+  local run = { script = path, results = results, seconds = script.now() - t0 }
+  if not ok then
+    run.status, run.error = "error", e
+  else
+    run.status = "passed"
+    for _, r in ipairs(results) do if not r.ok then run.status = "failed" end end
+    if #results == 0 then
+      run.status, run.error = "error", "the scenario checks nothing (no lab:expect)"
+    end
+  end
+  return run, labs
+end
+
+function M.run(argv)
+  local opts, scripts, i = {}, {}, 1
+  while argv[i] do
+    local a = argv[i]
+    if a == "--tap" then opts.tap = true
+    elseif a == "--junit" or a == "--json" or a == "--graph" then
+      if not argv[i + 1] then return require("nsrun.cli").usage_error("test", a .. " needs a file") end
+      opts[a:sub(3)] = argv[i + 1]; i = i + 1
+    elseif a == "--keep" then opts.keep = true
+    elseif a == "--no-preflight" then opts.no_preflight = true
+    elseif a:sub(1, 1) == "-" then return require("nsrun.cli").usage_error("test", "unknown option " .. a)
+    else scripts[#scripts + 1] = a end
+    i = i + 1
+  end
+  if #scripts == 0 then return require("nsrun.cli").usage_error("test", "name at least one scenario") end
+  local runs = {}
+  local graphs = { models = {}, failures = {} }
+  for _, path in ipairs(scripts) do
+    local run, labs = run_one(path, opts)
+    if opts.graph then
+      for _, lab in ipairs(labs) do
+        local failures = {}
+        for _, r in ipairs(lab.results or {}) do
+          for _, f in ipairs(r.failures) do failures[#failures + 1] = f end
+        end
+        graphs.models[#graphs.models + 1] = lab:model()
+        graphs.failures[lab.name] = failures
+      end
+    end
+    if opts.keep then script.keep(labs, "(--keep)")
+    elseif not script.teardown(labs) and run.status ~= "error" then
+      run.status, run.error = "error", "its lab could not be removed"
+    end
+    runs[#runs + 1] = run
+    if run.error and run.error:find("interrupted by a signal") then break end
+  end
+  if opts.tap then report.tap(runs, io.stdout) else report.text(runs, io.stdout) end
+  for _, f in ipairs { "junit", "json" } do
+    if opts[f] then
+      local out, err = io.open(opts[f], "w")
+      if not out then eprintf("nsrun test: %s\n", err) return 2 end
+      report[f](runs, out)
+      out:close()
+    end
+  end
+  if opts.graph and #graphs.models > 0 then
+    local graph = require "nsrun.graph"
+    local ok, err = graph.write(graph.dot(graphs.models, { failures = graphs.failures }), opts.graph)
+    if not ok then eprintf("nsrun test: --graph %s: %s\n", opts.graph, err) return 2 end
+  end
+  local _, failed, errors = report.counts(runs)
+  return errors > 0 and 2 or failed > 0 and 1 or 0
+end
+
+return M

@@ -1,0 +1,50 @@
+-- nsrun.limits: host-wide limits a lab may outgrow.
+--   lab:neighbours()
+-- The kernel's neighbour table is one for all namespaces
+-- (net.ipv4/ipv6.neigh.default.gc_thresh1/2/3, 128/512/1024 by default);
+-- a lab with more entries than that loses pings everywhere.  nsrun raises
+-- them in the host when a lab needs more, and says so; core/limits.c keeps
+-- the values the host had and puts them back when the last lab is gone.
+local core = require "nsrun.core"
+local util = require "nsrun.util"
+local class = require "nsrun.class"
+local l2 = require "nsrun.l2"
+
+local Lab = class.Lab
+
+-- lab:neighbours(): check (and raise) the neighbour table's limits for the
+-- lab as it is now; asked again (each check asks) only once it has grown.
+function Lab:neighbours()
+  if self.dry or self.neighbours_for == #self.links then return end
+  self.neighbours_for = #self.links
+  -- every end of a veth pair learns its peer; every member of a bridged
+  -- segment (not the ports) may learn every other
+  local need = 0
+  for _, seg in ipairs(l2.segments(self)) do
+    local m = 0
+    for _, i in ipairs(seg.ifs) do if not i.port then m = m + 1 end end
+    need = need + m * (m - 1)
+  end
+  need = need * 2   -- room for other labs and the host
+  local raised, want = {}, { need // 4, need // 2, need }
+  for _, fam in ipairs { "ipv4", "ipv6" } do
+    local base = "net." .. fam .. ".neigh.default.gc_thresh"
+    local old = {}
+    for i = 3, 1, -1 do   -- the highest first: 1 <= 2 <= 3 at every step
+      local was, msg, code = core.host_raise(base .. i, want[i])
+      if was == nil and msg then util.fail(msg, code, self.name) end
+      old[i] = was
+    end
+    if old[3] then
+      raised[#raised + 1] = ("net.%s from %s/%s/%s"):format(fam, old[1] or "-", old[2] or "-", old[3])
+    end
+  end
+  if #raised > 0 then
+    io.stderr:write(("nsrun: lab %s needs ~%d neighbour entries: raised the neighbour table "
+      .. "limits neigh.default.gc_thresh1/2/3 to %d/%d/%d (%s; host-wide, until the last lab is "
+      .. "destroyed)\n"):format(self.name, need // 2, want[1], want[2], want[3],
+      table.concat(raised, ", ")))
+  end
+end
+
+return {}
