@@ -7,11 +7,21 @@
 --   os.execute, io.popen, files opened for writing, os.remove/rename).
 --   If the rehearsal itself fails, nothing is concluded from it: the real
 --   run reports that error as it would have.
+--   The C layer (nsrun.core) would act for real: a script that calls it
+--   ends its rehearsal there (an error, so nothing is concluded).
 local Lab = require "nsrun.lab"
 
 local M = {}
 
+-- What a script that reaches for nsrun.core during the rehearsal gets.
+local unavailable = setmetatable({}, { __index = function(_, k)
+  error(("nsrun.core.%s: the C layer acts for real, not in the pre-flight rehearsal"):format(k), 2)
+end })
+
 local function muted()
+  local nsrun = require "nsrun"
+  local core = package.loaded["nsrun.core"]
+  nsrun.core, package.loaded["nsrun.core"] = unavailable, unavailable
   local null = assert(io.open("/dev/null", "w"))
   local saved = {
     print = print, write = io.write, stdout = io.stdout, stderr = io.stderr,
@@ -31,6 +41,7 @@ local function muted()
   os.remove = function() return true end
   os.rename = function() return true end
   return function()
+    nsrun.core, package.loaded["nsrun.core"] = core, core
     _G.print, io.stdout, io.stderr = saved.print, saved.stdout, saved.stderr
     io.output(saved.output)
     os.execute, io.popen, io.open = saved.execute, saved.popen, saved.open
