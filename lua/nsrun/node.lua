@@ -166,6 +166,24 @@ function Node:route_batch(list)
   return self
 end
 
+-- node:route_del(dst [, { table = n | vrf = name, family = 4 | 6 }]) ->
+-- node: `ip route del DST`, whatever its next hops; "default" of no
+-- family removes the IPv4 and the IPv6 default routes.
+function Node:route_del(dst, opts)
+  node_arg(self, "route_del")
+  util.string_arg(dst, 1, "route_del")
+  arg(opts == nil or type(opts) == "table", 2, "route_del", "table expected")
+  opts = opts or {}
+  local t = table_of(self, opts, "route_del " .. dst)
+  check(self, self.ns:route_del(dst, { table = t, family = opts.family }))
+  local kept = {}
+  for _, r in ipairs(self.routes) do
+    if not (r.dst == dst and r.table == t) then kept[#kept + 1] = r end
+  end
+  self.routes = kept
+  return self
+end
+
 -- node:rule{ from =, to =, iif =, oif =, fwmark =, priority =, table = n |
 -- vrf = name [, family = 6] } -> node: a policy routing rule (`ip rule
 -- add ...`).
