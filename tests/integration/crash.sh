@@ -37,6 +37,26 @@ for sig in INT TERM; do
   else fail "SIG$sig: exit $rc: $err"; fi
   expect_clean "after SIG$sig (no destroy needed)"
 done
+# nsrun destroy while the lab is still being built: refused (its builder
+# holds the journal), naming the builder; --force ends the builder, which
+# tears its lab down, and nothing is left -- no namespace that no lab owns.
+"$NSRUN" "${TMPDIR:-/tmp}/sig.lua" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+  [ "$(ls /run/netns | grep -c '^sg')" -ge 50 ] && break
+  sleep 0.05
+done
+out=$("$NSRUN" destroy sig 2>&1); rc=$?
+if [ $rc = 1 ] && [[ $out == *"lab sig is being built by pid $pid, which still runs"*"--force"* ]] && kill -0 $pid 2>/dev/null
+then pass "destroy of a lab being built: refused, the builder named"
+else fail "destroy of a lab being built: exit $rc: $out"; fi
+out=$("$NSRUN" destroy --all 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"being built"* ]] && pass "destroy --all refuses it too" || fail "destroy --all: exit $rc: $out"
+out=$("$NSRUN" destroy --force sig 2>&1); rc=$?
+wait $pid 2>/dev/null
+[ $rc = 0 ] && ! kill -0 $pid 2>/dev/null && pass "destroy --force: the builder ended, the lab destroyed ($out)" \
+  || fail "destroy --force: exit $rc: $out"
+expect_clean "after destroy --force of a lab being built"
 rm -f "${TMPDIR:-/tmp}/sig.lua" "${TMPDIR:-/tmp}/sig.err"
 
 # a background process started in a lab is ended at destroy, by PID

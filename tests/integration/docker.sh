@@ -4,11 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 IMAGE=${NSRUN_TEST_IMAGE:-nsrun-test/busybox}
-if ! docker info >/dev/null 2>&1 || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  echo "SKIP: needs a running Docker Engine and the image $IMAGE (.ci/run makes both)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
+docker info >/dev/null 2>&1 && docker image inspect "$IMAGE" >/dev/null 2>&1 ||
+  skip "needs a running Docker Engine and the image $IMAGE (.ci/run makes both)"
 containers() { docker ps -a --format '{{.Names}}' | sort | tr '\n' ' '; }
 C0=$(containers)
 tmp=$(mktemp -d)
@@ -60,6 +57,30 @@ check "the adopted container still runs" bash -c "[ \$(docker inspect -f '{{.Sta
 check "its namespace lost the link nsrun made" bash -c "[ \$(docker exec nsrun-adopted ip -o link | wc -l) = 1 ]"
 docker rm -f nsrun-adopted >/dev/null
 expect_clean "after the adopted container"
+
+# A container whose process confined itself with chroot (as a runtime
+# that does not pivot_root leaves it): nsrun exec runs in that root and
+# working directory, not in the mount namespace's own root (nsenter --root
+# --wd does the same).
+cat >"$tmp/jail.lua" <<LUA
+local lab = require("nsrun").lab "jail"
+lab:container("jailed", { image = "$IMAGE", cmd = { "sh", "-c", [[
+  mkdir -p /jail/bin /jail/work && cp /bin/busybox /jail/bin/ &&
+  for a in sh ls pwd sleep; do ln -s busybox /jail/bin/\$a; done &&
+  touch /jail/in-the-jail && cd /jail && exec chroot /jail sh -c 'cd /work && exec sleep 300']] } })
+LUA
+check "a container whose command chroots itself" "$NSRUN" "$tmp/jail.lua"
+for _ in $(seq 50); do   # until its command has chrooted
+  [ "$(docker exec jailed sh -c 'ls /proc/1/root/' 2>/dev/null | tr '\n' ' ')" = "bin in-the-jail work " ] && break
+  sleep 0.1
+done
+out=$("$NSRUN" exec jail jailed -- ls / 2>&1 | tr '\n' ' ')
+[ "$out" = "bin in-the-jail work " ] && pass "nsrun exec runs in the container's root: ls / is '$out'" \
+  || fail "nsrun exec in a chrooted container: ls / is '$out'"
+out=$("$NSRUN" exec jail jailed -- pwd 2>&1)
+[ "$out" = /work ] && pass "and in its working directory ($out)" || fail "working directory: $out"
+check "nsrun destroy jail" "$NSRUN" destroy jail
+expect_clean "after the chrooted container"
 
 # failures: one clear error naming the container, exit 1, nothing left
 bad() {

@@ -5,7 +5,10 @@
 tmp=$(mktemp -d)
 on_exit 'rm -rf "$tmp"'
 
-check "nsrun test home.lua levels.lua: exit 0" "$NSRUN" test scenarios/home.lua scenarios/levels.lua
+out=$("$NSRUN" test scenarios/home.lua scenarios/levels.lua 2>&1); rc=$?
+[ $rc = 0 ] && [[ $out == *"scenarios/home.lua"*"ok   laptop reaches 203.0.113.1"*"scenarios/levels.lua"*"4 passed, 0 failed"* ]] \
+  && pass "nsrun test home.lua levels.lua: exit 0, each scenario's expectations ok" \
+  || fail "nsrun test home.lua levels.lua: exit $rc: $out"
 expect_clean "after a passing test"
 
 out=$("$NSRUN" test --junit "$tmp/r.xml" --json "$tmp/r.json" \
@@ -80,5 +83,67 @@ for r in d['scenarios'][0]['results']:
 [ $disagree = 0 ] && [ $agree -ge 5 ] && pass "nsrun and iputils ping agree on $agree pairs" \
   || fail "nsrun and ping disagree on $disagree pairs"
 check "destroy the kept lab" "$NSRUN" destroy broken-route
+expect_clean "after the prober and ping agree"
+
+# The prober: many retries end (the count of echoes does not wrap), out of
+# range is one clear error; two probers in one namespace never take each
+# other's replies; when it cannot run (no file descriptors left), it says
+# why.
+cat >"$tmp/probe.lua" <<'LUA'
+local lab = require("nsrun").lab "prb"
+local a, b = lab:host "pr-a", lab:host "pr-b"
+lab:link(a, b)
+a:addr("eth0", "198.51.100.1/24"); b:addr("eth0", "198.51.100.2/24")
+a:route("default", { dev = "eth0" })
+local r = lab:expect(a):does_not_reach("203.0.113.7", { retries = 300, timeout_ms = 1 })
+print("retries", r.ok, r.failures[1] == nil)
+local ok, e = pcall(function() return lab:expect(a):reaches(b, { retries = 5000 }) end)
+print("range", ok, tostring(e))
+LUA
+out=$(timeout 60 "$NSRUN" --rm "$tmp/probe.lua" 2>&1); rc=$?
+[ $rc = 0 ] && [[ $out == *"retries	true	true"* ]] && pass "300 retries: the probe ends" || fail "300 retries: exit $rc: $out"
+[[ $out == *"range	false	"*"probe.lua:8: retries 5000 is not 0..1000"* ]] && pass "5000 retries: one clear error at the script's line" \
+  || fail "retries out of range: $out"
+expect_clean "after the retries"
+
+# two probers from pr-a: one sends echoes that come back, the other to an
+# address that never answers; without a nonce of its own, the second would
+# take the first's replies (same pair numbers) for its own
+cat >"$tmp/lab.lua" <<'LUA'
+local lab = require("nsrun").lab "nonce"
+local a, b = lab:host "nc-a", lab:host "nc-b"
+lab:link(a, b)
+a:addr("eth0", "198.51.100.1/24"); b:addr("eth0", "198.51.100.2/24")
+b:addr("eth0", "198.51.100.3/24")
+b:sh "ip link set eth0 arp on"
+LUA
+cat >"$tmp/flood.lua" <<'LUA'
+local core = require("nsrun").core
+local ns = assert(core.open("nc-a"))
+for _ = 1, 400 do core.probe({ ns }, { "198.51.100.2" }, { 1, 1 }, { timeout_ms = 200 }) end
+LUA
+cat >"$tmp/quiet.lua" <<'LUA'
+local core = require("nsrun").core
+local ns = assert(core.open("nc-a"))
+local res = assert(core.probe({ ns }, { "198.51.100.9" }, { 1, 1 }, { timeout_ms = 1500, retries = 1 }))
+print("quiet", res.ok)
+LUA
+"$NSRUN" "$tmp/lab.lua" >/dev/null 2>&1
+"$NSRUN" "$tmp/flood.lua" >/dev/null 2>&1 &
+flood=$!
+out=$("$NSRUN" "$tmp/quiet.lua" 2>&1)
+wait $flood
+[[ $out == *"quiet	0"* ]] && pass "two probers in one namespace: the silent address stays silent" || fail "two probers: $out"
+check "destroy nonce" "$NSRUN" destroy nonce
+expect_clean "after two probers"
+
+# no file descriptors left for the prober's sockets: its error, named
+printf '%s\n' 'local lab = require("nsrun").lab "nofd"' 'local hs = {}' \
+  'for i = 1, 14 do hs[i] = lab:host("nf" .. i) end' \
+  'for i = 2, 14 do lab:link(hs[1], hs[i]) end' 'lab:autoaddr()' \
+  'lab:expect(hs):reaches(hs)' >"$tmp/nofd.lua"
+out=$(ulimit -n 48; "$NSRUN" test "$tmp/nofd.lua" 2>&1); rc=$?
+[ $rc = 2 ] && [[ $out == *"Too many open files"* ]] && pass "out of file descriptors: said so ($(echo "$out" | grep -o '[^:]*: Too many open files' | head -1))" \
+  || fail "out of file descriptors: exit $rc: $out"
 expect_clean "at the end"
 finish

@@ -16,6 +16,7 @@ lab:link(a, "eth1", b, "eth1")
 a:addr("eth0", "192.0.2.1/24"); b:addr("eth0", "192.0.2.2/24")
 a:addr("eth1", "198.51.100.1/24"); b:addr("eth1", "198.51.100.2/24")
 a:addr("eth0", "2001:db8:1::1/64"); b:addr("eth0", "2001:db8:1::2/64")
+b:addr("lo", "10.100.0.1/32")   -- behind route 0, an ECMP one
 local list = {}
 for i = 0, 299 do
   local r = { dst = ("10.%d.%d.0/24"):format(100 + i // 256, i % 256), via = "192.0.2.2" }
@@ -57,7 +58,9 @@ import json, sys
 r = [x for x in json.load(open('$tmp/v6.json')) if x.get('gateway') == '2001:db8:1::2']
 assert len(r) == 100, len(r)
 assert {x['dst'] for x in r} == {'2001:db8:%x::/48' % (0x100 + i) for i in range(100)}"
-check "ping over a batch's ECMP route's first hop" ip netns exec rt-a ping -c1 -W2 192.0.2.2
+check "rt-a sends to 10.100.0.1 (rt-b's loopback) by the ECMP route, through one of its gateways" \
+  bash -c "ip -n rt-a route get 10.100.0.1 | grep -Eq 'via (192.0.2.2|198.51.100.2) '"
+check "ping rt-b's loopback over the batch's ECMP route" ip netns exec rt-a ping -c1 -W2 10.100.0.1
 
 check "the same 400 routes again: each window's failures come back, the first named" \
   bash -c "printf '%s' \"\$1\" | grep -q 'again	false	.*route 10.100.0.0/24 in rt-a: File exists'" _ "$out"
@@ -115,4 +118,29 @@ if [ $rc = 1 ] && [[ $out == *"bad2.lua:2: route 10.1.0.0/16 in rt-e: a next hop
 then pass "a route without next hop in a batch: $out"
 else fail "bad batch input: exit $rc: $out"; fi
 expect_clean "after bad batch input"
+
+# A route with 100 next hops, shown whole by nsrun inspect; default routes
+# of both families removed by one node:route_del("default").
+cat >"$tmp/wide.lua" <<'LUA'
+local lab = require("nsrun").lab "wide"
+local a, b = lab:node "wd-a", lab:node "wd-b"
+lab:link(a, b)
+a:addr("eth0", "10.9.0.1/16"); a:addr("eth0", "2001:db8:9::1/64")
+local hops = {}
+for i = 1, 100 do hops[i] = ("10.9.1.%d"):format(i) end
+a:route("198.51.100.0/24", hops)
+a:route("default", { via = "10.9.1.1" })
+a:route("default", { via = "2001:db8:9::2" })
+LUA
+check "a route over 100 next hops" "$NSRUN" "$tmp/wide.lua"
+check "nsrun inspect --json: its 100 next hops" bash -c "'$NSRUN' inspect wide wd-a --json | pyjson '
+r = [r for r in d[\"nodes\"][0][\"routes\"] if r[\"dst\"] == \"198.51.100.0/24\"][0]
+assert len(r[\"nexthops\"]) == 100, len(r[\"nexthops\"])'"
+printf '%s\n' 'local core = require("nsrun").core' 'local ns = assert(core.open("wd-a"))' \
+  'assert(ns:route_del("default"))' >"$tmp/del.lua"
+check "route_del(\"default\")" "$NSRUN" "$tmp/del.lua"
+check "... both default routes are gone (IPv4 and IPv6)" bash -c \
+  "[ -z \"\$(ip -n wd-a route show default)\" ] && [ -z \"\$(ip -n wd-a -6 route show default)\" ]"
+check "nsrun destroy wide" "$NSRUN" destroy wide
+expect_clean "after the wide route"
 finish

@@ -4,7 +4,10 @@
 
 dir=${NSRUN_MODULE_DIR:-$(dirname "$NSRUN")}
 export LUA_CPATH="$dir/?.so;;"
-check "lua5.4 -e 'require \"nsrun\"'" lua5.4 -e 'local n = require "nsrun"; assert(n.version)'
+want=$("$NSRUN" --version)
+out=$(lua5.4 -e 'local n = require "nsrun"; print("nsrun " .. n.version, type(n.lab), type(n.core.probe))' 2>&1)
+[ "$out" = "$want	function	function" ] && pass "lua5.4: require \"nsrun\" is this build's module ($want)" \
+  || fail "lua5.4 require: '$out', want '$want'"
 out=$(lua5.4 - <<'LUA' 2>&1
 local nsrun = require "nsrun"
 do

@@ -29,6 +29,29 @@ out=$("$NSRUN" exec dc nosuch -- true 2>&1); rc=$?
 out=$("$NSRUN" exec nolab h1 -- true 2>&1); rc=$?
 [ $rc = 1 ] && [[ $out == *"no lab nolab"* ]] && pass "exec in an unknown lab: exit 1" || fail "nolab: $out"
 "$NSRUN" exec dc >/dev/null 2>&1; [ $? = 2 ] && pass "exec without a command: exit 2" || fail "exec usage"
+out=$("$NSRUN" exec dc 'h[1' -- true 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "nsrun: lab dc has no node h[1" ] \
+  && pass "exec 'h[1': a name, not a broken pattern: one line, exit 1" || fail "exec 'h[1': exit $rc: $out"
+out=$("$NSRUN" exec dc 'spine2,h1-1,leaf1' -- true 2>&1 | grep -c 'all exited 0'; \
+  "$NSRUN" exec dc 'spine2,h1-1,leaf1' -- hostname 2>/dev/null | cut -d: -f1 | tr '\n' ' ')
+[[ $out == *"spine2 h1-1 leaf1 "* ]] && pass "exec a,b,c: in the order given" || fail "exec order: $out"
+
+# numbers in an argv are converted to strings that live until the exec,
+# however often the collector runs meanwhile
+cat >"$tmp/argv.lua" <<'LUA'
+collectgarbage("incremental", 1, 1000)   -- a collection step at every allocation
+local lab = require("nsrun").lab "argv"
+local n = lab:node "av-a"
+local argv = { "echo" }
+for i = 1, 3000 do argv[#argv + 1] = i * 7 + 0.5 end
+local got = n:exec(argv).stdout
+local want = {}
+for i = 1, 3000 do want[i] = tostring(i * 7 + 0.5) end
+assert(got == table.concat(want, " ") .. "\n", "echo printed other words")
+print("argv ok")
+LUA
+out=$("$NSRUN" --rm "$tmp/argv.lua" 2>&1)
+[[ $out == *"argv ok"* ]] && pass "3,000 numbers in an argv reach the command as their strings" || fail "argv numbers: $out"
 
 # inspect: what it says agrees with iproute2
 "$NSRUN" inspect dc --json >"$tmp/dc.json" && pass "inspect --json" || fail "inspect --json"

@@ -58,6 +58,15 @@ check("delay, jitter, loss, duplicate, reorder, corrupt, limit read back",
   and math.abs(t.duplicate - 1) < 0.01 and math.abs(t.reorder - 25) < 0.01
   and math.abs(t.corrupt - 0.1) < 0.01 and t.limit == 500, require("nsrun.impair").describe(t))
 
+-- probabilities of 50 % and more read back too (the kernel's scale is 32
+-- bits unsigned; libnl returns them as ints)
+a:impair("eth0", { loss = "60%", duplicate = "75%", reorder = "50%", delay = "1ms", corrupt = "99%" })
+t = a:impairment("eth0")
+check("loss 60 %, duplicate 75 %, reorder 50 %, corrupt 99 % read back",
+  math.abs(t.loss - 60) < 0.01 and math.abs(t.duplicate - 75) < 0.01
+  and math.abs(t.reorder - 50) < 0.01 and math.abs(t.corrupt - 99) < 0.01,
+  require("nsrun.impair").describe(t))
+
 -- rate and delay together: tbf with netem under it
 a:impair("eth0", { rate = "10mbit", delay = "20ms" })
 t = a:impairment("eth0")

@@ -1,0 +1,143 @@
+-- Pure Lua tests of nsrun's modules, no root: impairments as users write
+-- them, JSON both ways, node selection on the command line, and the test
+-- reports (TAP that prove reads, JUnit, text).  Prints TAP; exits non-zero
+-- when a test fails.
+local impair = require "nsrun.impair"
+local json = require "nsrun.json"
+local model = require "nsrun.model"
+local report = require "nsrun.report"
+local util = require "nsrun.util"
+
+local n, failed = 0, 0
+local function ok(cond, what)
+  n = n + 1
+  if not cond then failed = failed + 1 end
+  print(("%s %d - %s"):format(cond and "ok" or "not ok", n, what))
+end
+local function same(a, b)
+  if type(a) ~= type(b) then return false end
+  if type(a) ~= "table" then return a == b end
+  for k, v in pairs(a) do if not same(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+
+---------------------------------------------------------------- impair
+
+do
+  local s = assert(impair.parse { delay = "10ms", jitter = "250us", loss = "1.5%", duplicate = 2,
+    reorder = "25%", corrupt = "0.1%", rate = "10mbit", limit = 500 })
+  ok(same(s, { delay_us = 10000, jitter_us = 250, loss = 1.5, duplicate = 2, reorder = 25,
+    corrupt = 0.1, rate = 10000000, limit = 500 }), "impair: every key, with its units")
+  ok(same(assert(impair.parse { delay = 5, rate = "2mbps" }), { delay_us = 5000, rate = 16000000 }),
+    "impair: a bare delay is ms; mbps is bytes")
+  ok(same(assert(impair.parse { delay = "1.5s", rate = "1gbit" }), { delay_us = 1500000, rate = 1e9 }),
+    "impair: seconds and gbit")
+  ok(same(assert(impair.parse { loss = "none", delay = false }), {}), "impair: none and false leave a key out")
+  local bad = {
+    { { delay = "10 parsecs" }, 'delay "10 parsecs": a time' },
+    { { loss = "150%" }, "loss 150%: over 100%" },
+    { { loss = "5kg" }, 'loss "5kg": a percentage' },
+    { { rate = "fast" }, 'rate "fast": a rate' },
+    { { limit = -3 }, 'limit "-3": a number of packets' },
+    { { jiter = "1ms" }, 'unknown impairment "jiter"' },
+  }
+  for _, c in ipairs(bad) do
+    local s2, why = impair.parse(c[1])
+    ok(s2 == nil and why and why:find(c[2], 1, true), "impair: refused with " .. c[2])
+  end
+  ok(impair.describe { delay_us = 10000, jitter_us = 1500, loss = 60, rate = 20000000, limit = 7 }
+    == "delay 10ms jitter 1.5ms loss 60% rate 20mbit limit 7", "impair: described as a user writes it")
+  ok(same(impair.pick { mtu = 9000, delay = "1ms" }, { delay = "1ms" }) and impair.pick { mtu = 1 } == nil,
+    "impair: picked out of a link's options")
+end
+
+---------------------------------------------------------------- json
+
+do
+  local v = { lab = "dc", n = 3, f = 1.5, yes = true, no = false, list = { 1, 2, 3 },
+    nested = { a = { b = { "x", "y" } } }, text = 'quote " backslash \\ tab \t nl \n ctl \1 é' }
+  local back = assert(json.decode(json.encode(v)))
+  ok(same(back, v), "json: a round trip keeps every value")
+  ok(json.encode({}) == "[]" or json.encode({}) == "{}", "json: an empty table")
+  ok(same(json.decode('{"a":[1,{"b":null}],"c":"\\u00e9\\n"}'), { a = { 1, {} }, c = "é\n" }),
+    "json: decodes arrays, objects, null and escapes")
+  ok(json.decode('{"a":1') == nil, "json: truncated text is refused")
+  ok(math.type(json.decode("[7]")[1]) == "integer", "json: whole numbers come back integers")
+end
+
+---------------------------------------------------------------- node selection
+
+do
+  local m = { lab = "dc", nodes = {} }
+  for _, name in ipairs { "spine1", "spine2", "leaf1", "leaf2", "h1-1", "h1-2", "h2-1", "h[1" } do
+    m.nodes[#m.nodes + 1] = { name = name }
+  end
+  local function names(spec)
+    local t, why = model.select(m, spec)
+    if not t then return why end
+    local out = {}
+    for i, x in ipairs(t) do out[i] = x.name end
+    return table.concat(out, " ")
+  end
+  ok(names("leaf1") == "leaf1", "select: a name")
+  ok(names("h2-1,spine1,leaf2") == "h2-1 spine1 leaf2", "select: names in the order given")
+  ok(names("spine*") == "spine1 spine2", "select: a pattern, in the lab's order")
+  ok(names("h1-?") == "h1-1 h1-2", "select: ? is one character")
+  ok(names("leaf2,*1") == "leaf2 spine1 leaf1 h1-1 h2-1 h[1", "select: a name then a pattern, each node once")
+  ok(names("h[1") == "h[1", "select: [ is itself (a name, not a broken pattern)")
+  ok(names("h%d-1") == "lab dc has no node h%d-1", "select: % is itself")
+  ok(names("nope*") == "no node of lab dc matches nope*", "select: a pattern that matches nothing")
+  ok(model.is_pattern("a,b") and model.is_pattern("a*") and not model.is_pattern("h[1"),
+    "select: lists and globs name several nodes")
+end
+
+---------------------------------------------------------------- reports
+
+do
+  local runs = {
+    { script = "a.lua", status = "passed", seconds = 0.5, results = {
+      { name = "h1 reaches h2", ok = true, expect = true, pairs = 1, failures = {},
+        rtt = { min = 0.1, avg = 0.2, max = 0.3 }, seconds = 0.1 } } },
+    { script = "b.lua", status = "failed", seconds = 1, results = {
+      { name = "x reaches y", ok = false, expect = true, pairs = 2, where = "b.lua:7: ", seconds = 1,
+        failures = { { src = "x", dst = "y", addr = "10.0.0.2", reason = "no answer to 3 echoes: it's <lost>" } } } } },
+    { script = "c.lua", status = "error", error = "c.lua:1: boom", seconds = 0, results = {} },
+  }
+  local buf = {}
+  local out = { write = function(_, ...) for _, s in ipairs { ... } do buf[#buf + 1] = s end end }
+  report.tap(runs, out)
+  local tap = table.concat(buf)
+  ok(tap:find("^TAP version 13\n1..3\n"), "tap: version and plan")
+  ok(tap:find("\nok 1 %- a.lua: h1 reaches h2\n"), "tap: a passing expectation")
+  ok(tap:find("\nnot ok 2 %- b.lua: x reaches y\n  %-%-%-\n"), "tap: a failing one, with YAML")
+  ok(tap:find("  at: 'b.lua:7'\n", 1, false), "tap: where it is")
+  ok(tap:find("'x %-> y %(10.0.0.2%): no answer to 3 echoes: it''s <lost>'"), "tap: YAML quotes doubled")
+  ok(tap:find("\nnot ok 3 %- c.lua: the scenario could not run\n"), "tap: a scenario that could not run")
+  buf = {}
+  report.junit(runs, out)
+  local xml = table.concat(buf)
+  ok(xml:find('<testsuites name="nsrun" tests="3" failures="1" errors="1">', 1, true), "junit: the totals")
+  ok(xml:find("it&apos;s &lt;lost&gt;", 1, true), "junit: text escaped")
+  buf = {}
+  report.text(runs, out)
+  local text = table.concat(buf)
+  ok(text:find("1 passed, 1 failed, 1 scenario could not run\n$"), "text: the summary line")
+  local p, f, e = report.counts(runs)
+  ok(p == 1 and f == 1 and e == 1, "counts: passed, failed, errors")
+end
+
+---------------------------------------------------------------- errors
+
+do
+  local e = util.err("something broke", 17, "leaf1")
+  ok(util.is_error(e) and tostring(e):find("modules%.lua:%d+: something broke$")
+    and e.errno == 17 and e.object == "leaf1",
+    "an nsrun.error: message at the script's line, errno, object; tostring is the message")
+  local okc, e2 = pcall(util.check, nil, "core says no", 2)
+  ok(not okc and util.is_error(e2) and e2.errno == 2, "check turns nil, message, errno into an error")
+end
+
+print(("1..%d"):format(n))
+print(("%d passed, %d failed"):format(n - failed, failed))
+os.exit(failed == 0 and 0 or 1)
