@@ -28,6 +28,8 @@ out=$(LUA_CPATH="$tmp/root/${module#./}" lua5.4 -e 'local n = require "nsrun"; p
 out=$("$tmp/root/usr/bin/nsrun" --version 2>&1)
 [[ $out == "nsrun "* ]] && pass "the packaged nsrun runs: $out" || fail "nsrun --version: $out"
 for page in man1/nsrun.1.gz man7/nsrun-lua.7.gz; do
+  warnings=$(zcat "$tmp/root/usr/share/man/$page" | groff -Kutf8 -ww -man -z 2>&1)
+  [ -z "$warnings" ] && pass "groff -ww: $page is clean troff" || fail "groff -ww $page: $warnings"
   if command -v man >/dev/null; then
     n=$(MANWIDTH=80 man -l "$tmp/root/usr/share/man/$page" 2>/dev/null | wc -l)
     [ "$n" -gt 50 ] && pass "man -l $page renders ($n lines)" || fail "man $page: $n lines"

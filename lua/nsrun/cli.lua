@@ -12,11 +12,30 @@ local ORDER = { "run", "test", "list", "destroy", "exec", "inspect", "graph", "i
 
 local function command(name) return require("nsrun.cmd." .. name) end
 
-function M.usage()
+-- A subcommand's usage line (one line in its file, as the man page's
+-- SYNOPSIS has it), wrapped at 79 columns, continued under its arguments.
+local function wrap(first, text)
+  local lines, line = {}, first
+  local indent = (" "):rep(#first + #(text:match("^nsrun %l+") or "nsrun") + 1)
+  for word in text:gmatch("%S+") do
+    if #line + 1 + #word > 79 and #line > #indent then
+      lines[#lines + 1] = line
+      line = indent .. " " .. word
+    else
+      line = line .. " " .. word
+    end
+  end
+  lines[#lines + 1] = line
+  return table.concat(lines, "\n")
+end
+
+-- The usage of every subcommand (nsrun --help), or of one.
+function M.usage(name)
+  if name then return wrap("usage:", command(name).usage) end
   local lines = {}
-  for i, name in ipairs(ORDER) do
-    local c = command(name)
-    lines[#lines + 1] = (i == 1 and "usage: " or "       ") .. c.usage
+  for i, n in ipairs(ORDER) do
+    local c = command(n)
+    lines[#lines + 1] = wrap(i == 1 and "usage:" or "      ", c.usage)
     lines[#lines + 1] = "                                   " .. c.summary
   end
   return table.concat(lines, "\n") .. [[
@@ -44,7 +63,7 @@ end
 -- subcommand's usage line
 function M.usage_error(name, message)
   if message then eprintf("nsrun %s: %s\n", name, message) end
-  eprintf("usage: %s\n", command(name).usage)
+  eprintf("%s\n", M.usage(name))
   return 2
 end
 

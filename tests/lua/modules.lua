@@ -127,6 +127,22 @@ do
   ok(p == 1 and f == 1 and e == 1, "counts: passed, failed, errors")
 end
 
+---------------------------------------------------------------- usage
+
+-- each subcommand's usage line is the man page's SYNOPSIS line (one text)
+do
+  local f = assert(io.open("../docs/nsrun.1.md"))
+  local md = f:read("a")
+  f:close()
+  local synopsis = md:match("\n# SYNOPSIS\n(.-)\n# ")
+  local lines = {}
+  for l in synopsis:gmatch("[^\n]+") do lines[(l:gsub("\\", ""):gsub("[*_]", ""))] = true end
+  for _, name in ipairs { "run", "test", "list", "destroy", "exec", "inspect", "graph", "impair" } do
+    local usage = require("nsrun.cmd." .. name).usage
+    ok(lines[usage], "usage of " .. name .. " is in nsrun(1)'s SYNOPSIS: " .. usage)
+  end
+end
+
 ---------------------------------------------------------------- errors
 
 do

@@ -49,6 +49,15 @@ for s in /scenarios/levels.lua /scenarios/home.lua /scenarios/datacenter.lua; do
   t1=$(cut -d' ' -f1 /proc/uptime)
   check "nsrun test $s exits 0 (got $st, $(awk "BEGIN { print $t1 - $t0 }") s)" test "$st" = 0
 done
+# forwarding on a host that does not forward, and on one that does (new
+# namespaces copy net.ipv4.ip_forward): the same results
+for v in 0 1; do
+  sysctl -qw net.ipv4.ip_forward=$v
+  nsrun test /tests/scenarios/forwarding.lua
+  st=$?
+  check "nsrun test forwarding.lua with the host's ip_forward=$v exits 0 (got $st)" test "$st" = 0
+done
+sysctl -qw net.ipv4.ip_forward=0
 nsrun test /tests/scenarios/missing-route.lua
 st=$?
 check "nsrun test missing-route.lua exits 1 (got $st)" test "$st" = 1

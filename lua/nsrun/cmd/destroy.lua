@@ -7,7 +7,7 @@ local eprintf = util.eprintf
 
 local M = {
   usage = "nsrun destroy [--force] LAB... | --all",
-  summary = "remove what labs created (--force: also while they are built)",
+  summary = "remove what labs created",
 }
 
 function M.run(argv)

@@ -8,8 +8,8 @@ local eprintf = util.eprintf
 local impair = require "nsrun.impair"
 
 local M = {
-  usage = "nsrun impair LAB NODE IFNAME [delay=T] [jitter=T] [loss=P] [duplicate=P]\n"
-    .. "                    [reorder=P] [corrupt=P] [rate=R] [limit=N] | clear",
+  usage = "nsrun impair LAB NODE IFNAME [delay=TIME] [jitter=TIME] [loss=PERCENT] [duplicate=PERCENT] "
+    .. "[reorder=PERCENT] [corrupt=PERCENT] [rate=RATE] [limit=PACKETS] | clear",
   summary = "link impairments (netem, tbf) while it runs",
 }
 

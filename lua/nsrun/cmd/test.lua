@@ -9,8 +9,7 @@ local util = require "nsrun.util"
 local eprintf = util.eprintf
 
 local M = {
-  usage = "nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep]\n"
-    .. "                  [--no-preflight] SCRIPT...",
+  usage = "nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep] [--no-preflight] SCRIPT...",
   summary = "build, check and destroy each scenario",
 }
 
