@@ -29,7 +29,7 @@ function NS:sysctl(key, value)
   if value ~= nil then self.sysctls[key] = value; return true end
   return self.sysctls[key] or DEFAULTS[key] or "0"
 end
-local function nothing() return nil, "a dry lab runs no command", 95 end
+local function nothing() return nil, "a dry lab runs no command", require("nsrun.core").errno.EOPNOTSUPP end
 NS.run, NS.spawn = nothing, nothing
 NS.__tostring = function(self) return "dry netns " .. self.nsname end
 

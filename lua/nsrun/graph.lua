@@ -204,7 +204,7 @@ function M.write(text, path)
   host:close()
   os.remove(tmp)
   if not status then
-    if err == 2 then return nil, "Graphviz's dot is not installed (Debian: apt-get install graphviz)" end
+    if err == core.errno.ENOENT then return nil, "Graphviz's dot is not installed (Debian: apt-get install graphviz)" end
     return nil, out
   end
   if status ~= 0 then return nil, "dot: " .. (err ~= "" and err or out):gsub("%s+$", "") end
