@@ -77,6 +77,25 @@ static int m_spawn(lua_State *L)
 	return 2;
 }
 
+/* run(argv) -> status, stdout, stderr: argv where nsrun runs, entering no
+ * namespace (Graphviz's dot, say: no root needed) */
+static int l_run(lua_State *L)
+{
+	char **argv = nsrun_checkargv(L, 1);
+	nsr_buf out, err;
+	nsr_error e = { 0 };
+	int status, rc = nsr_run(NULL, argv, &status, &out, &err, &e);
+
+	if (rc == 0) {
+		lua_pushinteger(L, status);
+		lua_pushlstring(L, out.data, out.len);
+		lua_pushlstring(L, err.data, err.len);
+	}
+	free(out.data);
+	free(err.data);
+	return rc < 0 ? nsrun_result(L, rc, &e) : 3;
+}
+
 /* proc_end(pid, start [, grace_ms]) */
 static int l_proc_end(lua_State *L)
 {
@@ -125,6 +144,7 @@ static const luaL_Reg methods[] = {
 };
 
 static const luaL_Reg funcs[] = {
+	{ "run", l_run },
 	{ "proc_end", l_proc_end },
 	{ "proc_alive", l_proc_alive },
 	{ NULL, NULL }

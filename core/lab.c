@@ -275,5 +275,8 @@ int nsr_lab_names(char ***names, int *n, nsr_error *e)
 {
 	int err = nsr_list_names(NSR_STATE_DIR, 1, names, n);
 
+	if (err == -EACCES)
+		return nsr_failmsg(e, err, "nsrun needs root to read the labs in %s (run it with sudo)",
+				   NSR_STATE_DIR);
 	return err < 0 ? nsr_fail(e, err, "list %s", NSR_STATE_DIR) : 0;
 }

@@ -76,7 +76,13 @@ static int child_enter(nsr_ns *ns, int foreground)
 	return 0;
 }
 
-/* Fork a child that enters ns and execs argv; errors before exec come back
+static const char *where(const nsr_ns *ns)
+{
+	return ns ? nsr_ns_label(ns) : "nsrun's own namespaces";
+}
+
+/* Fork a child that enters ns (NULL: none, it runs where nsrun does) and
+ * execs argv; errors before exec come back
  * through a close-on-exec pipe.  fds[0..2] become the child's stdio. */
 static int start(nsr_ns *ns, char *const argv[], const int fds[3], int foreground,
 		 pid_t *pid, nsr_error *e)
@@ -85,17 +91,17 @@ static int start(nsr_ns *ns, char *const argv[], const int fds[3], int foregroun
 	ssize_t n;
 
 	if (pipe2(rep, O_CLOEXEC) < 0)
-		return nsr_fail(e, -errno, "run %s in %s", argv[0], nsr_ns_label(ns));
+		return nsr_fail(e, -errno, "run %s in %s", argv[0], where(ns));
 	*pid = fork();
 	if (*pid < 0) {
 		int err = -errno;
 
 		close(rep[0]);
 		close(rep[1]);
-		return nsr_fail(e, err, "run %s in %s", argv[0], nsr_ns_label(ns));
+		return nsr_fail(e, err, "run %s in %s", argv[0], where(ns));
 	}
 	if (*pid == 0) {
-		int err = child_enter(ns, foreground);
+		int err = ns ? child_enter(ns, foreground) : 0;
 
 		for (int i = 0; i < 3 && err == 0; i++)
 			if (fds[i] >= 0 && dup2(fds[i], i) < 0)
@@ -117,7 +123,7 @@ static int start(nsr_ns *ns, char *const argv[], const int fds[3], int foregroun
 	close(rep[0]);
 	if (n == sizeof werr) {
 		waitpid(*pid, NULL, 0);
-		return nsr_fail(e, werr, "run %s in %s", argv[0], nsr_ns_label(ns));
+		return nsr_fail(e, werr, "run %s in %s", argv[0], where(ns));
 	}
 	return 0;
 }

@@ -19,7 +19,8 @@ typedef struct nsr_buf {
 } nsr_buf;
 
 /* Run argv in ns and wait.  *status is the exit code, or 128+signal.
- * out and err collect the child's stdout and stderr. */
+ * out and err collect the child's stdout and stderr.  ns NULL: where nsrun
+ * runs, entering no namespace (no privilege needed). */
 int nsr_run(nsr_ns *ns, char *const argv[], int *status, nsr_buf *out,
 	    nsr_buf *err, nsr_error *e);
 

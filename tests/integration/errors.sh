@@ -103,6 +103,14 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$NSRUN" "$tmp/nr.lua" 
 rc=$?
 if [ $rc = 1 ] && [[ $out == *"nr.lua:1: nsrun needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)"*"sudo"* ]]; then pass "not root: $out"
 else fail "not root: exit $rc: $out"; fi
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$NSRUN" list 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "nsrun: nsrun needs root to read the labs in /run/nsrun (run it with sudo)" ] \
+  && pass "nsrun list, not root: one line, exit 1" || fail "list not root: exit $rc: $out"
+chmod 777 "$tmp"
+out=$(cd "$tmp" && setpriv --reuid=65534 --regid=65534 --clear-groups "$NSRUN" graph "$OLDPWD/scenarios/home.lua" --svg "$tmp/home.svg" 2>&1); rc=$?
+chmod 755 "$tmp"
+[ $rc = 0 ] && grep -q '<svg' "$tmp/home.svg" && pass "nsrun graph SCRIPT --svg, not root: drawn (dot runs where nsrun does)" \
+  || fail "graph --svg not root: exit $rc: $out"
 expect_clean "after not root"
 
 # a journal that is torn or corrupt: destroy removes what it can read, says so

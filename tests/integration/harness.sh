@@ -11,6 +11,17 @@ out=$("$NSRUN" test scenarios/home.lua scenarios/levels.lua 2>&1); rc=$?
   || fail "nsrun test home.lua levels.lua: exit $rc: $out"
 expect_clean "after a passing test"
 
+# each script with the key=value arguments that follow it
+out=$("$NSRUN" test scenarios/datacenter.lua spines=1 leaves=2 hosts=1 prefix=ta- \
+  scenarios/home.lua prefix=tb- 2>&1); rc=$?
+[ $rc = 0 ] && [[ $out == *"scenarios/datacenter.lua spines=1 leaves=2 hosts=1 prefix=ta-"*"2 nodes reach 2 nodes"* ]] \
+  && [[ $out == *"scenarios/home.lua prefix=tb-"*"3 passed, 0 failed"* ]] \
+  && pass "nsrun test SCRIPT k=v... SCRIPT k=v: each with its own arguments" || fail "test with arguments: exit $rc: $out"
+out=$("$NSRUN" test k=8 scenarios/home.lua 2>&1); rc=$?
+[ $rc = 2 ] && [[ $out == *"k=8 comes before any script"* ]] && pass "an argument before any script: usage, exit 2" \
+  || fail "argument first: exit $rc: $out"
+expect_clean "after tests with arguments"
+
 out=$("$NSRUN" test --junit "$tmp/r.xml" --json "$tmp/r.json" \
   tests/scenarios/missing-route.lua tests/scenarios/link-down.lua 2>&1)
 rc=$?

@@ -1,5 +1,6 @@
 -- nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep]
--- SCRIPT...: each scenario built, checked and destroyed, one after another.
+-- SCRIPT [KEY=VALUE...]...: each scenario built, checked and destroyed, one
+-- after another, with the key=value arguments that follow it.
 -- Exit: 0 all expectations hold; 1 one failed; 2 a scenario could not run.
 local nsrun = require "nsrun"
 local script = require "nsrun.script"
@@ -9,20 +10,21 @@ local util = require "nsrun.util"
 local eprintf = util.eprintf
 
 local M = {
-  usage = "nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep] [--no-preflight] SCRIPT...",
+  usage = "nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep] [--no-preflight] SCRIPT [KEY=VALUE...]...",
   summary = "build, check and destroy each scenario",
 }
 
 -- One scenario: its run record { script, status, error, results, seconds }
 -- and the labs it opened.
-local function run_one(path, opts)
+local function run_one(path, list, opts)
   local first = #nsrun.opened + 1
   local t0 = script.now()
-  local ok, e = true, script.preflight(path, {}, opts)
-  if e then ok = false else ok, e = script.execute(path, {}) end
+  local ok, e = true, script.preflight(path, list, opts)
+  if e then ok = false else ok, e = script.execute(path, list) end
   local labs, results = script.opened_since(first)
   if ok then ok, e = script.containers_running(labs) end
-  local run = { script = path, results = results, seconds = script.now() - t0 }
+  local name = #list > 0 and path .. " " .. table.concat(list, " ") or path
+  local run = { script = name, results = results, seconds = script.now() - t0 }
   if not ok then
     run.status, run.error = "error", e
   else
@@ -46,14 +48,20 @@ function M.run(argv)
     elseif a == "--keep" then opts.keep = true
     elseif a == "--no-preflight" then opts.no_preflight = true
     elseif a:sub(1, 1) == "-" then return require("nsrun.cli").usage_error("test", "unknown option " .. a)
-    else scripts[#scripts + 1] = a end
+    elseif a:match("^[%a_][%w_%-]*=") then
+      -- an argument of the script before it: nsrun test fattree.lua k=8
+      if #scripts == 0 then
+        return require("nsrun.cli").usage_error("test", ("%s comes before any script"):format(a))
+      end
+      table.insert(scripts[#scripts].args, a)
+    else scripts[#scripts + 1] = { path = a, args = {} } end
     i = i + 1
   end
   if #scripts == 0 then return require("nsrun.cli").usage_error("test", "name at least one scenario") end
   local runs = {}
   local graphs = { models = {}, failures = {} }
-  for _, path in ipairs(scripts) do
-    local run, labs = run_one(path, opts)
+  for _, sc in ipairs(scripts) do
+    local run, labs = run_one(sc.path, sc.args, opts)
     if opts.graph then
       for _, lab in ipairs(labs) do
         local failures = {}
