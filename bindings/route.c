@@ -117,13 +117,25 @@ static int m_route_del(lua_State *L)
 					     (unsigned int)table, &e), &e);
 }
 
-/* ns:route_get(addr) -> { type =, gateway =, dev =, multipath = } */
+/* ns:route_get(addr [, { src =, iif =, proto =, fibmatch = }]) -> { type =,
+ * gateway =, dev =, prefsrc =, multipath = }: `ip route get [fibmatch] ADDR
+ * [from SRC] [iif IF] [ipproto P]` */
 static int m_route_get(lua_State *L)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
+	const char *addr = luaL_checkstring(L, 2);
+	nsr_route_query q = { 0 };
 	nsr_route_info ri;
 	nsr_error e = { 0 };
-	int err = nsr_route_get(ns, luaL_checkstring(L, 2), &ri, &e);
+	int err;
+
+	if (lua_istable(L, 3)) {
+		q.src = nsrun_strfield(L, 3, "src");
+		q.iif = nsrun_strfield(L, 3, "iif");
+		q.proto = (int)nsrun_rangefield(L, 3, "proto", 0, 0, 255, "proto");
+		q.fibmatch = nsrun_boolfield(L, 3, "fibmatch") == 1;
+	}
+	err = nsr_route_get(ns, addr, &q, &ri, &e);
 	static const char *const types[] = { "unspec", "unicast", "local", "broadcast",
 		"anycast", "multicast", "blackhole", "unreachable", "prohibit", "throw", "nat" };
 
@@ -139,6 +151,10 @@ static int m_route_get(lua_State *L)
 	if (ri.dev[0]) {
 		lua_pushstring(L, ri.dev);
 		lua_setfield(L, -2, "dev");
+	}
+	if (ri.prefsrc[0]) {
+		lua_pushstring(L, ri.prefsrc);
+		lua_setfield(L, -2, "prefsrc");
 	}
 	lua_pushinteger(L, ri.multipath);
 	lua_setfield(L, -2, "multipath");

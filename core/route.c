@@ -328,28 +328,55 @@ static int keep_route(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int nsr_route_get(nsr_ns *ns, const char *addr, nsr_route_info *out, nsr_error *e)
+/* The request of `ip route get ADDR [from SRC] [iif IF] [ipproto P]`. */
+static int route_query(nsr_ns *ns, const char *addr, const nsr_route_query *q,
+		       struct nl_msg **out, nsr_error *e)
 {
 	struct rtmsg rtm = { 0 };
-	struct got_route g = { NULL };
-	struct rtnl_nexthop *nh;
 	struct nl_msg *msg;
-	struct nl_cb *cb;
+	nsr_prefix p, s;
 	const char *why;
-	nsr_prefix p;
-	int err;
+	int iif = 0;
 
-	memset(out, 0, sizeof *out);
 	if (nsr_prefix_parse(addr, 0, &p, &why) < 0 || p.has_len)
 		return nsr_failmsg(e, -EINVAL, "route get \"%s\": not an address", addr);
-	rtm.rtm_family = p.family;
-	rtm.rtm_dst_len = p.len;
+	if (q && q->src && (nsr_prefix_parse(q->src, p.family, &s, &why) < 0 || s.has_len))
+		return nsr_failmsg(e, -EINVAL, "route get %s from \"%s\": not an address of its family",
+				   addr, q->src);
+	if (q && q->iif && (iif = nsr_ifindex(ns, q->iif, e)) < 0)
+		return iif;
+	rtm.rtm_family = (unsigned char)p.family;
+	rtm.rtm_dst_len = (unsigned char)p.len;
+	if (q && q->src)
+		rtm.rtm_src_len = (unsigned char)s.len;
+	if (q && q->fibmatch)
+		rtm.rtm_flags |= RTM_F_FIB_MATCH;
 	if (!(msg = nlmsg_alloc_simple(RTM_GETROUTE, 0)) ||
 	    nlmsg_append(msg, &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 ||
-	    nla_put(msg, RTA_DST, p.family == AF_INET ? 4 : 16, p.addr) < 0) {
+	    nla_put(msg, RTA_DST, p.family == AF_INET ? 4 : 16, p.addr) < 0 ||
+	    (q && q->src && nla_put(msg, RTA_SRC, p.family == AF_INET ? 4 : 16, s.addr) < 0) ||
+	    (iif && nla_put_u32(msg, RTA_IIF, (uint32_t)iif) < 0) ||
+	    (q && q->proto && nla_put_u8(msg, RTA_IP_PROTO, (uint8_t)q->proto) < 0)) {
 		nlmsg_free(msg);
 		return nsr_fail(e, -ENOMEM, "route get %s", addr);
 	}
+	*out = msg;
+	return 0;
+}
+
+int nsr_route_get(nsr_ns *ns, const char *addr, const nsr_route_query *q, nsr_route_info *out,
+		  nsr_error *e)
+{
+	struct got_route g = { NULL };
+	struct rtnl_nexthop *nh;
+	struct nl_addr *pref;
+	struct nl_msg *msg = NULL;
+	struct nl_cb *cb;
+	int err;
+
+	memset(out, 0, sizeof *out);
+	if ((err = route_query(ns, addr, q, &msg, e)) < 0)
+		return err;
 	ns->nlerr = 0;
 	err = nl_send_auto(ns->sk, msg);
 	nlmsg_free(msg);
@@ -376,6 +403,8 @@ int nsr_route_get(nsr_ns *ns, const char *addr, nsr_route_info *out, nsr_error *
 	}
 	out->type = rtnl_route_get_type(g.route);
 	out->multipath = rtnl_route_get_nnexthops(g.route);
+	if ((pref = rtnl_route_get_pref_src(g.route)))
+		nl_addr2str(pref, out->prefsrc, sizeof out->prefsrc);
 	if ((nh = rtnl_route_nexthop_n(g.route, 0))) {
 		struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
 		int index = rtnl_route_nh_get_ifindex(nh);

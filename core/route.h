@@ -49,15 +49,29 @@ typedef struct nsr_spf_names {
 int nsr_routes_add_spf(nsr_ns *ns, const struct nsr_spf_result *res, int router,
 		       const nsr_spf_names *names, int v6, int *widest, nsr_error *e);
 
-/* What the kernel would do with a packet to addr (`ip route get ADDR`). */
+/* What the kernel would do with a packet to addr (`ip route get ADDR [from
+ * SRC] [iif IF] [ipproto P]`): the packet's source, the interface it came
+ * in on (NULL: made here) and its protocol decide, among others, which next
+ * hop of a multipath route the kernel's hash picks. */
+typedef struct nsr_route_query {
+	const char *src;	/* the packet's source address, or NULL */
+	const char *iif;	/* the interface it came in on, or NULL (local) */
+	int proto;		/* IPPROTO_ICMP, ...; 0: none said */
+	int fibmatch;		/* the matching route, all its next hops, rather
+				 * than the one the packet takes (ip route get fibmatch) */
+} nsr_route_query;
+
 typedef struct nsr_route_info {
 	int type;		/* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
 	char gateway[64];	/* "" when the destination is on-link */
 	char dev[16];		/* the outgoing interface, "" for none */
-	int multipath;		/* how many next hops the matching route has */
+	char prefsrc[64];	/* the source the kernel would give it, "" if none */
+	int multipath;		/* how many next hops the answer has: 1 for the
+				 * path a packet takes; with fibmatch, the route's */
 } nsr_route_info;
 
-int nsr_route_get(nsr_ns *ns, const char *addr, nsr_route_info *out, nsr_error *e);
+int nsr_route_get(nsr_ns *ns, const char *addr, const nsr_route_query *q, nsr_route_info *out,
+		  nsr_error *e);
 
 /* A link's state: up (IFF_UP), lower_up (carrier), operstate ("up", "down",
  * "lowerlayerdown", ...). */

@@ -10,9 +10,18 @@ local util = require "nsrun.util"
 
 local M = {}
 
+-- The last name looked up on an object of these classes and not found:
+-- when a script calls a method that is not there (a misspelling), the
+-- interpreter says which object it asked (nsrun.script).
+M.missed = { object = nil, key = nil }
+
 local function class(name)
   local c = { __name = name }
-  c.__index = c
+  c.__index = function(obj, k)
+    local v = c[k]
+    if v == nil then M.missed.object, M.missed.key = obj, k end
+    return v
+  end
   return c
 end
 

@@ -1,6 +1,10 @@
--- nsrun.diagnose: where does a path break?  Asks the kernel of each hop
--- (RTM_GETROUTE for the destination, the outgoing link's state) and follows
--- the next hop through the lab, as a packet would.
+-- nsrun.diagnose: where does a path break?  Follows a packet through the
+-- lab as the kernel of each hop would send it: each hop is asked (RTM_GETROUTE,
+-- `ip route get DST from SRC iif IN ipproto icmp`) exactly what it decides
+-- for that packet -- its source, the interface it came in on, its protocol,
+-- which together pick the branch of a multipath route the kernel's hash
+-- takes -- then the outgoing link's state; the way back likewise, from the
+-- address the echo was sent to.
 local M = {}
 
 -- address (without length) -> node, for every address in the lab
@@ -12,14 +16,31 @@ function M.owners(lab)
   return t
 end
 
--- "; its links eth0 (to leaf2) are down": links of node that have no
--- carrier, which take their routes with them
+-- address (without length) -> the interface it is on: { node =, ifname = }
+local function ends(lab)
+  local t = {}
+  for _, node in ipairs(lab.order) do
+    for _, a in ipairs(node.addrs) do t[a.cidr:match("^[^/]+")] = { node = node, ifname = a.ifname } end
+  end
+  return t
+end
+
+-- the node at the other end of node's interface ifname, if a link of the
+-- lab's leads there
+local function peer(node, ifname)
+  local link = node.ifaces[ifname]
+  if getmetatable(link) and link.side then
+    return link.a.node == node and link.b.node or link.a.node
+  end
+end
+
+-- "; links eth0 (to leaf2) are down": links of node that have no carrier
 local function down_links(node)
   local down = {}
-  for ifname, link in pairs(node.ifaces) do
+  for ifname in pairs(node.ifaces) do
     local st = node.ns:link_state(ifname)
-    if st and not (st.up and st.lower_up) and getmetatable(link) and link.side then
-      local other = link.a.node == node and link.b.node or link.a.node
+    local other = peer(node, ifname)
+    if st and not (st.up and st.lower_up) and other then
       down[#down + 1] = ("%s (to %s)"):format(ifname, other.name)
     end
   end
@@ -29,43 +50,63 @@ local function down_links(node)
     #down > 1 and "are" or "is")
 end
 
--- walk(lab, from, addr) -> true, nil, { names } | false, why, { names }
-function M.walk(lab, from, addr, owner)
+-- walk(lab, from, addr [, owner [, src]]) -> ok, why, hops, brk: the path of
+-- an ICMP echo from node `from` to addr, sent from src (nil: the source the
+-- kernel gives it).  hops: the nodes' names, from first; brk, where it
+-- breaks: { node =, dev =, to =, what = } (to: the node the link leads to).
+function M.walk(lab, from, addr, owner, src)
   owner = owner or M.owners(lab)
-  local cur, seen, hops = from, {}, { from.name }
+  local at = ends(lab)
+  local proto = addr:find(":", 1, true) and 58 or 1   -- ICMPv6, ICMP
+  local cur, iif, seen, hops = from, nil, {}, { from.name }
+  local function broke(why, brk) return false, why, hops, brk end
   for _ = 1, 128 do
     if owner[addr] == cur then return true, nil, hops end
     if seen[cur] then
-      return false, ("a loop: %s"):format(table.concat(hops, " -> ")), hops
+      return broke(("a loop: %s"):format(table.concat(hops, " -> ")), { node = cur.name, what = "a loop" })
     end
     seen[cur] = true
-    local r, msg = cur.ns:route_get(addr)
+    local r, msg = cur.ns:route_get(addr, { src = src, iif = iif, proto = proto })
     if not r then
-      return false, ("%s has no route to %s (%s)%s"):format(cur.name, addr,
-        msg:match(": ([^:]+)$") or msg, down_links(cur)), hops
+      return broke(("%s has no route to %s (%s)%s"):format(cur.name, addr,
+        msg:match(": ([^:]+)$") or msg, down_links(cur)), { node = cur.name, what = "no route" })
     end
+    src = src or r.prefsrc
     if r.type == "local" then return true, nil, hops end
     if r.type ~= "unicast" then
-      return false, ("%s has a %s route to %s (a black hole)"):format(cur.name, r.type, addr), hops
+      return broke(("%s has a %s route to %s (a black hole)"):format(cur.name, r.type, addr),
+        { node = cur.name, what = r.type .. " route" })
     end
     local via = r.gateway or addr
-    local nxt = owner[via]
+    local e = at[via]
+    local nxt = e and e.node
     local st = r.dev and cur.ns:link_state(r.dev)
     if st and not (st.up and st.lower_up) then
-      return false, ("%s: next hop %s via %s: link down (%s)")
-        :format(cur.name, nxt and nxt.name or via, r.dev, st.operstate), hops
+      local to = nxt or peer(cur, r.dev)
+      local why = ("%s: next hop %s via %s: link down (%s)")
+        :format(cur.name, to and to.name or via, r.dev, st.up and "no carrier: its other end is down" or "down")
+      -- the route as a whole: a multipath one keeps hashing flows onto it
+      local route = cur.ns:route_get(addr, { src = src, iif = iif, proto = proto, fibmatch = true })
+      if route and route.multipath > 1 then
+        why = why .. ("; %s still hashes this flow onto %s, one of the %d next hops of its route "
+          .. "(the kernel keeps a next hop whose link lost its carrier unless "
+          .. "net.ipv4.conf.%s.ignore_routes_with_linkdown is 1)")
+          :format(cur.name, r.dev, route.multipath, r.dev)
+      end
+      return broke(why, { node = cur.name, dev = r.dev, to = to and to.name, what = "link down" })
     end
     if not nxt then
-      return false, ("%s sends %s to %s via %s, where no node of the lab is (a black hole)")
-        :format(cur.name, addr, via, r.dev or "?"), hops
+      return broke(("%s sends %s to %s via %s, where no node of the lab is (a black hole)")
+        :format(cur.name, addr, via, r.dev or "?"), { node = cur.name, dev = r.dev, what = "a black hole" })
     end
     hops[#hops + 1] = nxt.name
     if owner[addr] ~= nxt and not nxt.forwards then
-      return false, ("%s sends %s to %s, which does not forward"):format(cur.name, addr, nxt.name), hops
+      return broke(("%s sends %s to %s, which does not forward"):format(cur.name, addr, nxt.name),
+        { node = nxt.name, what = "does not forward" })
     end
-    cur = nxt
+    cur, iif = nxt, e.ifname
   end
-  return false, "the path is longer than 128 hops", hops
+  return broke("the path is longer than 128 hops", { node = cur.name, what = "too long" })
 end
 
 -- "; bridge s1 is in the host's namespace, ...": where the host passes
@@ -86,22 +127,65 @@ local function host_bridges(lab)
     :format(#names > 1 and "s" or "", table.concat(names, ", "), #names > 1 and "are" or "is")
 end
 
--- explain(lab, src, addr) -> a sentence: where the path from src to addr,
--- or the way back, breaks; then the nodes of the path walked (src first).
-function M.explain(lab, src, addr)
+-- explain(lab, src, addr [, from]) -> a sentence: where the path from src
+-- to addr, or the way back, breaks; the nodes of the path walked (src
+-- first); where it breaks (see walk).  from: the node an ICMP error about
+-- this pair came from, which the explanation must agree with.
+function M.explain(lab, src, addr, from)
   local owner = M.owners(lab)
-  local ok, why, hops = M.walk(lab, src, addr, owner)
-  if not ok then return why, hops end
+  local ok, why, hops, brk = M.walk(lab, src, addr, owner)
+  if not ok then
+    if from and brk and brk.node ~= from.name then
+      local passes = false
+      for _, h in ipairs(hops) do passes = passes or h == from.name end
+      if not passes then
+        why = why .. ("; the ICMP error came from %s, which this walk did not reach: the path "
+          .. "changed while it was probed?"):format(from.name)
+      end
+    end
+    return why, hops, brk
+  end
   local dst = owner[addr]
-  local back = src:ip(addr:find(":") and 6 or 4)
+  local back = src:ip(addr:find(":", 1, true) and 6 or 4)
   if dst and back then
-    local ok2, why2, hops2 = M.walk(lab, dst, back, owner)
-    if not ok2 then return "on the way back: " .. why2, hops end
+    -- the echo reply leaves dst from the address the echo was sent to
+    local ok2, why2, hops2, brk2 = M.walk(lab, dst, back, owner, addr)
+    if not ok2 then return "on the way back: " .. why2, hops, brk2 end
     return ("the path looks complete (%s, back %s): the echo was lost "
       .. "(a firewall? rp_filter? an unresolved neighbour?)%s")
-      :format(table.concat(hops, " -> "), table.concat(hops2, " -> "), host_bridges(lab)), hops
+      :format(table.concat(hops, " -> "), table.concat(hops2, " -> "), host_bridges(lab)), hops,
+      { node = dst.name, what = "lost" }
   end
-  return ("the path reaches %s (%s), but no answer came"):format(addr, table.concat(hops, " -> ")), hops
+  return ("the path reaches %s (%s), but no answer came"):format(addr, table.concat(hops, " -> ")),
+    hops, nil
+end
+
+-- The break most failures share, in words: "8 failures, all through
+-- spine1 eth2 (link down)", "6 of 8 failures at leaf3 (no route)"; nil
+-- when no two failures were diagnosed alike.
+function M.summary(failures)
+  local count, order, diagnosed = {}, {}, 0
+  for _, f in ipairs(failures) do
+    local b = f.brk
+    if b then
+      diagnosed = diagnosed + 1
+      local key = b.dev and ("through %s %s (%s%s)"):format(b.node, b.dev, b.what,
+        b.to and ", to " .. b.to or "") or ("at %s (%s)"):format(b.node, b.what)
+      if not count[key] then order[#order + 1] = key end
+      count[key] = (count[key] or 0) + 1
+    end
+  end
+  local best
+  for _, k in ipairs(order) do
+    if not best or count[k] > count[best] then best = k end
+  end
+  if not best or (count[best] < 2 and #failures > 1) then return nil end
+  if count[best] == #failures then
+    return ("%d failure%s, %s%s"):format(#failures, #failures > 1 and "s" or "",
+      #failures > 1 and "all " or "", best)
+  end
+  return ("%d of %d failures %s%s"):format(count[best], #failures, best,
+    diagnosed < #failures and (" (%d diagnosed)"):format(diagnosed) or "")
 end
 
 return M

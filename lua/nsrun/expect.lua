@@ -74,7 +74,9 @@ local function check(self, dst, want, opts)
   local lab = self.lab
   if lab.plan then return { ok = true, name = opts.name or "", pairs = 0, failures = {} } end
   if lab.dry then util.fail("a dry lab sends no packet") end
-  local dsts = list(dst)
+  -- a string that is no address names a node: reaches("leaf1")
+  local dsts = {}
+  for i, d in ipairs(list(dst)) do dsts[i] = ping.resolve(lab, d) end
   local srcs = self.src
   local verb = #srcs > 1 and (want and "reach" or "do not reach") or (want and "reaches" or "does not reach")
   local name = opts.name or ("%s %s %s"):format(describe(srcs), verb, describe(dsts))
@@ -110,21 +112,24 @@ local function check(self, dst, want, opts)
   local owner = #bad > 0 and diagnose.owners(lab) or {}
   for i, f in ipairs(bad) do
     local s, addr = srcs[f.src], targets[f.dst]
-    local why, path
+    local why, path, brk
     if want then
       why = ping.reason(f, addr)
-      if f.from and owner[f.from] then why = why:gsub("from " .. f.from:gsub("%p", "%%%0"), "from " .. owner[f.from].name) end
+      local from = f.from and owner[f.from]
+      if from then why = why:gsub("from " .. f.from:gsub("%p", "%%%0"), "from " .. from.name) end
       if i <= DIAGNOSE_MAX then
         local text
-        text, path = diagnose.explain(lab, s, addr)
+        text, path, brk = diagnose.explain(lab, s, addr, from)
         why = why .. "; " .. text
       end
     else
       why = "it answered"
       if i <= DIAGNOSE_MAX then path = select(3, diagnose.walk(lab, s, addr, owner)) end
     end
-    r.failures[i] = { src = s.name, dst = names[f.dst], addr = addr, reason = why, path = path }
+    r.failures[i] = { src = s.name, dst = names[f.dst], addr = addr, reason = why, path = path,
+      brk = brk }
   end
+  if want then r.summary = diagnose.summary(r.failures) end
   lab.times.check = (lab.times.check or 0) + r.seconds
   lab.results = lab.results or {}
   lab.results[#lab.results + 1] = r

@@ -80,13 +80,22 @@ local function lab_dot(m, out, failures, indent, labels)
       if not level[y] then level[y] = level[x] + 1; queue[#queue + 1] = y end
     end
   end
-  -- highlighted nodes and edges
-  local hot_node, hot_edge = {}, {}
+  -- highlighted: where each failing path breaks -- the link (a link down,
+  -- a black hole) or the node (no route, a loop, a lost echo) -- and, in
+  -- a lighter red, the pair's two ends; undiagnosed pairs: their path
+  local hot_node, hot_edge, end_node = {}, {}, {}
   for _, f in ipairs(failures or {}) do
-    hot_node[f.src] = true
-    if f.dst then hot_node[f.dst] = true end
-    local p = f.path or {}
-    for i = 2, #p do hot_edge[p[i - 1] .. "|" .. p[i]] = true; hot_edge[p[i] .. "|" .. p[i - 1]] = true end
+    end_node[f.src] = true
+    if f.dst then end_node[f.dst] = true end
+    local b = f.brk
+    if b and b.to then
+      hot_edge[b.node .. "|" .. b.to] = true; hot_edge[b.to .. "|" .. b.node] = true
+    elseif b then
+      hot_node[b.node] = true
+    else
+      local p = f.path or {}
+      for i = 2, #p do hot_edge[p[i - 1] .. "|" .. p[i]] = true; hot_edge[p[i] .. "|" .. p[i - 1]] = true end
+    end
   end
   -- nodes, by pod
   local pods, podorder, tiers = {}, {}, {}
@@ -109,7 +118,8 @@ local function lab_dot(m, out, failures, indent, labels)
       local label = n.name
       local addr = labels and first_addr(n)
       if addr then label = label .. "\n" .. addr end
-      local hot = hot_node[n.name] and ', color="#cc0000", penwidth=2.5, fontcolor="#cc0000"' or ""
+      local hot = hot_node[n.name] and ', color="#cc0000", penwidth=2.5, fontcolor="#cc0000"'
+        or end_node[n.name] and ', color="#e08080", fontcolor="#cc0000"' or ""
       out[#out + 1] = ("%s%s [label=%s, %s%s];"):format(pad, id(n.name), q(label), STYLE[kind[n.name]] or STYLE.node, hot)
     end
     if key ~= "" then out[#out + 1] = indent .. "}" end

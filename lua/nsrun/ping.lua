@@ -9,7 +9,11 @@ local M = {}
 -- The address to ping for a destination: a node's first IPv4 address (else
 -- IPv6), or an address given as a string.
 function M.target(dst)
-  if type(dst) == "string" then return dst end
+  if type(dst) == "string" then
+    local p = core.prefix(dst)
+    if not p or p.has_len then util.fail(("%q is not an address"):format(dst)) end
+    return dst
+  end
   local ip = dst:ip(4) or dst:ip(6)
   if not ip then util.fail(("node %s has no address to ping"):format(dst.name)) end
   return ip
@@ -38,6 +42,17 @@ local function run(sources, targets, pairs, opts)
   local res, msg, code = core.probe(sources, targets, pairs, opts)
   if not res then util.fail(msg, code) end
   return res
+end
+
+-- resolve(lab, x) -> x, with a string that is no address read as the name
+-- of a node of lab: reaches("leaf1") is reaches(lab.nodes.leaf1)
+function M.resolve(lab, x)
+  if type(x) ~= "string" then return x end
+  local p = core.prefix(x)
+  if p and not p.has_len then return x end
+  local node = lab.nodes[x]
+  if not node then util.fail(("%q is neither an address nor a node of lab %s"):format(x, lab.name)) end
+  return node
 end
 
 -- ping(src, dst [, opts]) -> rtt_ms | nil, an nsrun.error saying why not
@@ -98,7 +113,7 @@ function class.Lab:ping(a, b)
   if self.plan then return 0 end
   self:neighbours()
   if self.dry then util.fail("a dry lab sends no packet") end
-  return M.ping(a, b)
+  return M.ping(a, M.resolve(self, b))
 end
 
 -- lab:pingall([nodes] [, { sample = n }]) -> { ok =, pairs =, failed =

@@ -34,6 +34,7 @@ function M.text(runs, out)
     if #runs > 1 or run.script then out:write(("%s\n"):format(run.script)) end
     for _, r in ipairs(run.results) do
       out:write(("  %s %s (%s)\n"):format(r.ok and "ok  " or "FAIL", r.name, detail(r)))
+      if r.summary then out:write("       " .. r.summary .. "\n") end
       for i, f in ipairs(r.failures) do
         if i > SHOWN then out:write(("       ... and %d more\n"):format(#r.failures - SHOWN)) break end
         out:write("       " .. failure_line(f) .. "\n")
@@ -58,6 +59,7 @@ function M.tap(runs, out)
         lines[#lines + 1] = "  ---"
         lines[#lines + 1] = "  message: " .. yaml_str(detail(r))
         if r.where then lines[#lines + 1] = "  at: " .. yaml_str(r.where:gsub(": $", "")) end
+        if r.summary then lines[#lines + 1] = "  summary: " .. yaml_str(r.summary) end
         lines[#lines + 1] = "  failures:"
         for i, f in ipairs(r.failures) do
           if i > SHOWN then break end
@@ -96,7 +98,7 @@ function M.junit(runs, out)
       out:write(('    <testcase classname="%s" name="%s" time="%.3f">'):format(xml(run.script),
         xml(r.name), r.seconds or 0))
       if not r.ok then
-        local body = {}
+        local body = { r.summary }
         for _, x in ipairs(r.failures) do body[#body + 1] = failure_line(x) end
         out:write(('\n      <failure message="%s" type="unreachable">%s</failure>\n    ')
           :format(xml(detail(r)), xml(table.concat(body, "\n"))))
@@ -118,7 +120,7 @@ function M.json(runs, out)
     local results = {}
     for k, r in ipairs(run.results) do
       results[k] = { name = r.name, ok = r.ok, expect = r.expect and "reaches" or "does not reach",
-        pairs = r.pairs, seconds = r.seconds, rtt = r.rtt, failures = r.failures,
+        pairs = r.pairs, seconds = r.seconds, rtt = r.rtt, failures = r.failures, summary = r.summary,
         where = r.where and r.where:gsub(": $", "") or nil }
     end
     doc[i] = { script = run.script, status = run.status, error = run.error,

@@ -24,12 +24,54 @@ function M.parse_args(list)
   return args
 end
 
--- Errors from nsrun print as they are; others (bugs in a script) with a
--- traceback, as lua.c does.
+-- The method of nsrun's objects closest to name (a misspelling), as
+-- "lab:router", or nil.
+local function closest(name)
+  local class = require "nsrun.class"
+  local function distance(a, b)   -- Levenshtein, small strings
+    local prev = {}
+    for j = 0, #b do prev[j] = j end
+    for i = 1, #a do
+      local cur = { [0] = i }
+      for j = 1, #b do
+        cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a:byte(i) == b:byte(j) and 0 or 1))
+      end
+      prev = cur
+    end
+    return prev[#b]
+  end
+  local best, bd
+  for _, c in ipairs { { "lab", class.Lab }, { "node", class.Node }, { "bridge", class.Bridge },
+    { "link", class.Link } } do
+    for k, v in pairs(c[2]) do
+      if type(v) == "function" and not k:find("^_") then
+        local d = distance(name, k)
+        if not bd or d < bd then best, bd = c[1] .. ":" .. k, d end
+      end
+    end
+  end
+  if bd and bd <= math.max(2, #name // 3) then return best end
+end
+
+-- Errors from nsrun print as they are; a call of a method that is not
+-- there, as one line at the script's line; others (bugs in a script) with
+-- a traceback, as lua.c does.
 local function handler(e)
   if util.is_error(e) then return e end
   if type(e) == "table" and e.nsrun_exit then return e end
   if e == "interrupted" then return "interrupted by a signal" end  -- main.c's hook
+  local method = type(e) == "string" and e:match("attempt to call a nil value %(method '([%w_]+)'%)")
+  if method then
+    local near = closest(method)
+    local missed = require("nsrun.class").missed
+    local o, what = missed.object, "the object"
+    if missed.key == method and o then
+      local kind = (getmetatable(o).__name or ""):gsub("^nsrun%.", "")
+      what = o.name and kind .. " " .. o.name or tostring(o)
+    end
+    return util.err(("%s has no method '%s'%s"):format(what, method,
+      near and (" (did you mean %s?)"):format(near) or ""))
+  end
   return debug.traceback(tostring(e), 2)
 end
 

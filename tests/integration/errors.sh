@@ -83,6 +83,20 @@ for c in "${cases[@]}"; do
   expect_clean "after: $body"
 done
 
+# a misspelt method: one line at the script's line, naming the object and
+# the closest real method
+printf 'local nsrun = require "nsrun"\nlocal lab = nsrun.lab "bad"\nlocal r = lab:rooter "r1"\n' >"$tmp/bad.lua"
+out=$(cd "$tmp" && "$NSRUN" bad.lua 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == "nsrun: bad.lua:3: lab bad has no method 'rooter' (did you mean lab:router?)"* ]] \
+  && [[ $out != *traceback* ]] && pass "a misspelt method: $out" || fail "misspelt method: exit $rc: $out"
+expect_clean "after a misspelt method"
+# a node's name where an address was expected is the node; an unknown one is said
+printf 'local nsrun = require "nsrun"\nlocal lab = nsrun.lab "bad"\nlocal a, b = lab:host "ea", lab:host "eb"\nlab:link(a, b)\na:addr("eth0", "192.0.2.1/24"); b:addr("eth0", "192.0.2.2/24")\nassert(lab:expect(a):reaches("eb").ok)\nlab:expect(a):reaches("nub")\n' >"$tmp/bad.lua"
+out=$(cd "$tmp" && "$NSRUN" bad.lua 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *'bad.lua:7: "nub" is neither an address nor a node of lab bad'* ]] \
+  && pass "reaches(\"eb\") is the node eb; reaches(\"nub\"): $out" || fail "a name as a target: exit $rc: $out"
+expect_clean "after a name as a target"
+
 # os.exit(n) midway: the lab removed, and nsrun exits n, as lua does
 printf 'local lab = require("nsrun").lab "bad"\nlab:node "ea"\nos.exit(77)\n' >"$tmp/bad.lua"
 out=$(cd "$tmp" && "$NSRUN" bad.lua 2>&1); rc=$?

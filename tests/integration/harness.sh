@@ -46,6 +46,55 @@ f = d['scenarios'][0]['results'][1]['failures'][0]
 assert f['src'] == 'h1-1' and f['dst'] == 'h3-1' and 'no route' in f['reason'], f"
 expect_clean "after failing tests"
 
+# ECMP: the diagnosis follows the branch of each multipath route that the
+# kernel picks for that packet, and agrees with the node an ICMP error came
+# from; a summary names the break most failures share
+"$NSRUN" test --keep --json "$tmp/ecmp.json" --graph "$tmp/ecmp.dot" tests/scenarios/ecmp-down.lua >"$tmp/ecmp.out" 2>&1
+rc=$?
+cat "$tmp/ecmp.out"
+[ $rc = 1 ] && pass "ecmp-down.lua: exit 1" || fail "ecmp-down.lua: exit $rc"
+check "every failure an ICMP error came from is explained at that node" python3 - "$tmp/ecmp.json" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+r = d["scenarios"][0]["results"][0]
+assert r["failures"], r
+for f in r["failures"]:
+    m = re.search(r"\(from (\S+)\)", f["reason"])
+    assert m and f["brk"]["node"] == m.group(1) == "spine1", f
+    assert "spine2" not in f["path"], f    # the packets never went that way
+assert r["summary"] == "%d failures, all at spine1 (no route)" % len(r["failures"]), r["summary"]
+PY
+[[ $(cat "$tmp/ecmp.out") == *"failures, all through leaf3 eth1 (link down, to spine2)"*"leaf3 still hashes this flow onto eth1, one of the 2 next hops"*"ignore_routes_with_linkdown"* ]] \
+  && pass "a dead next hop of a static ECMP route: the router still hashes flows onto it, said" \
+  || fail "dead next hop: not said"
+# the failed pairs of e2-ecmp are those that leaf3 sends to eth1, as iproute2 asks the kernel
+check "iproute2 agrees: leaf3 sends exactly the failed flows to eth1, the others to eth0" python3 - "$tmp/ecmp.json" <<'PY'
+import json, subprocess, sys
+d = json.load(open(sys.argv[1]))
+r = d["scenarios"][0]["results"][1]
+failed = {(f["src"], f["addr"]) for f in r["failures"]}
+def addr(ns):
+    j = json.loads(subprocess.check_output(["ip", "-n", ns, "-j", "-4", "addr", "show", "eth0"]))
+    return j[0]["addr_info"][0]["local"]
+for src in ("h3-1", "h3-2"):
+    for dst in ("h1-1", "h1-2", "h2-1", "h2-2"):
+        a, b = addr("e2-" + src), addr("e2-" + dst)
+        out = subprocess.check_output(["ip", "-n", "e2-leaf3", "route", "get", b, "from", a,
+                                       "iif", "hosts", "ipproto", "icmp"], text=True)
+        dev = out.split(" dev ")[1].split()[0]
+        assert (dev == "eth1") == ((src, b) in failed), (src, dst, dev, failed)
+PY
+check "test --graph: the break in red (spine1 and leaf3's link to spine2), not the paths through them" python3 - "$tmp/ecmp.dot" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+red_nodes = set(re.findall(r'"([^"]+)" \[label="[^"]*", [^]]*color="#cc0000", penwidth=2.5', t))
+red_edges = {tuple(sorted(e)) for e in re.findall(r'"([^"]+)" -- "([^"]+)" \[[^]]*color="#cc0000"', t)}
+assert red_nodes == {"ecmp/spine1"}, red_nodes
+assert red_edges == {("e2-ecmp/leaf3", "e2-ecmp/spine2")}, red_edges
+PY
+check "destroy the kept ECMP labs" "$NSRUN" destroy ecmp e2-ecmp
+expect_clean "after the ECMP diagnosis"
+
 # TAP that prove reads
 if command -v prove >/dev/null; then
   check "prove --exec 'nsrun test --tap' passes home.lua" \

@@ -97,8 +97,10 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$NSRUN" graph scenario
   && pass "list --json: lab dc with 8 namespaces" || fail "list --json"
 check "nsrun destroy dc" "$NSRUN" destroy dc
 out=$("$NSRUN" test --graph "$tmp/fail.dot" tests/scenarios/missing-route.lua 2>&1)
-grep -q '"broken-route/r1" -- "broken-route/r2" \[.*color="#cc0000"' "$tmp/fail.dot" \
-  && pass "test --graph: the failing pair's path in red" || fail "test --graph: $(cat "$tmp/fail.dot")"
+grep -q '"broken-route/r2" \[label=[^]]*color="#cc0000", penwidth=2.5' "$tmp/fail.dot" \
+  && ! grep -q '"broken-route/r1" -- "broken-route/r2" \[.*color="#cc0000"' "$tmp/fail.dot" \
+  && pass "test --graph: the hop that breaks in red (r2, which has no route), not the path to it" \
+  || fail "test --graph: $(cat "$tmp/fail.dot")"
 
 expect_clean
 finish
