@@ -146,13 +146,25 @@ static int route_item(const nsr_nl_list *l, nsr_nl_batch *b, int i, nsr_error *e
 	return route_put(b, x->ns, &x->r[i], e);
 }
 
+/* A route the kernel refused: named, and for "Network is unreachable" with
+ * a gateway, why -- the gateway is on no subnet of the interface (or of
+ * any interface), `ip route add` says no more. */
 static int route_blame(const nsr_nl_list *l, int i, int err, nsr_error *e)
 {
 	const route_list *x = (const route_list *)l;
+	const nsr_route *r;
 
-	if (i >= 0)
-		return nsr_fail(e, err, "route %s in %s", x->r[i].dst, nsr_ns_label(x->ns));
-	return nsr_fail(e, err, "routes in %s", nsr_ns_label(x->ns));
+	if (i < 0)
+		return nsr_fail(e, err, "routes in %s", nsr_ns_label(x->ns));
+	r = &x->r[i];
+	if (err == -ENETUNREACH && r->nnh == 1 && r->nh[0].via)
+		return nsr_fail(e, err, "route %s in %s: gateway %s is not on a subnet of %s%s", r->dst,
+				nsr_ns_label(x->ns), r->nh[0].via, r->nh[0].dev ? r->nh[0].dev : "any interface",
+				r->nh[0].dev ? "" : " there");
+	if (err == -ENETUNREACH && r->nnh > 1)
+		return nsr_fail(e, err, "route %s in %s: one of its %d gateways is not on a subnet of "
+				"its interface", r->dst, nsr_ns_label(x->ns), r->nnh);
+	return nsr_fail(e, err, "route %s in %s", r->dst, nsr_ns_label(x->ns));
 }
 
 int nsr_routes_add(nsr_ns *ns, const nsr_route *r, int n, nsr_error *e)

@@ -11,10 +11,16 @@ local Lab, Bridge = class.Lab, class.Bridge
 local M = {}
 
 -- lab:bridge(name [, { node = n, stp = bool, vlan_filtering = bool,
--- mtu = n }]) -> a Linux bridge, in the host's namespace unless a node is
--- given; spanning tree (for loops of bridges) and VLAN awareness (see
--- bridge:vlan) when asked.
-local BRIDGE_OPTS = { node = true, stp = true, vlan_filtering = true, mtu = true }
+-- mtu = n, netfilter = bool }]) -> a Linux bridge, in the host's namespace
+-- unless a node is given; spanning tree (for loops of bridges) and VLAN
+-- awareness (see bridge:vlan) when asked.  A lab's bridge is a switch: in a
+-- node, bridged frames do not go through that node's iptables/nftables
+-- (net.bridge.bridge-nf-call-*, on by default where br_netfilter is
+-- loaded, are set to 0 there) unless netfilter = true.  The host's
+-- settings are the host's: nsrun leaves them alone.
+local BRIDGE_OPTS = { node = true, stp = true, vlan_filtering = true, mtu = true, netfilter = true }
+local BRIDGE_NF = { "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables",
+  "net.bridge.bridge-nf-call-arptables" }
 
 function Lab:bridge(name, opts)
   class.alive(self)
@@ -41,6 +47,12 @@ function Lab:bridge(name, opts)
     stp = opts and opts.stp, vlan_filtering = opts and opts.vlan_filtering }, Bridge)
   node.ifaces[name] = br
   self.bridges[#self.bridges + 1] = br
+  if node.owned and not (opts and opts.netfilter) and not self.dry then
+    for _, key in ipairs(BRIDGE_NF) do
+      -- no such key: br_netfilter is not loaded, bridged frames skip netfilter
+      if node.ns:sysctl(key) == "1" then node:sysctl(key, 0) end
+    end
+  end
   return br
 end
 

@@ -127,6 +127,53 @@ local function host_bridges(lab)
     :format(#names > 1 and "s" or "", table.concat(names, ", "), #names > 1 and "are" or "is")
 end
 
+-- The firewalls of node that may drop what passes: nftables base chains
+-- (iptables-nft's too) whose policy drops, and rules that drop or reject
+-- and counted packets.  "router: nftables ip filter FORWARD (policy drop)";
+-- nil when nft finds none (or is not installed).
+local function firewall(node)
+  local status, out = node.ns:run { "nft", "-j", "list", "ruleset" }
+  if status ~= 0 then return nil end
+  local doc = require("nsrun.json").decode(out)
+  local found = {}
+  for _, item in ipairs(doc and doc.nftables or {}) do
+    local c, r = item.chain, item.rule
+    if c and c.hook and c.policy == "drop" then
+      found[#found + 1] = ("%s %s %s (hook %s, policy drop)"):format(c.family, c.table, c.name, c.hook)
+    elseif r then
+      local packets, verdict = 0, nil
+      for _, e in ipairs(r.expr or {}) do
+        if type(e) == "table" then
+          if e.counter then packets = e.counter.packets or 0 end
+          if e.drop ~= nil or e.reject ~= nil then verdict = e.drop ~= nil and "drop" or "reject" end
+        end
+      end
+      if verdict and packets > 0 then
+        found[#found + 1] = ("%s %s %s (a rule that %ss, %d packets)"):format(r.family, r.table,
+          r.chain, verdict, packets)
+      end
+    end
+  end
+  if #found == 0 then return nil end
+  return ("%s's nftables: %s"):format(node.name, table.concat(found, ", "))
+end
+
+-- "; a firewall may drop it: ..." for the nodes of a path, once each, or
+-- ""; and the first node with one
+local function firewalls(lab, names)
+  local seen, said, first = {}, {}, nil
+  for _, name in ipairs(names) do
+    local node = lab.nodes[name]
+    if node and not seen[node] then
+      seen[node] = true
+      local fw = firewall(node)
+      if fw then said[#said + 1] = fw; first = first or node.name end
+    end
+  end
+  if #said == 0 then return "" end
+  return "; a firewall may drop it: " .. table.concat(said, "; "), first
+end
+
 -- explain(lab, src, addr [, from]) -> a sentence: where the path from src
 -- to addr, or the way back, breaks; the nodes of the path walked (src
 -- first); where it breaks (see walk).  from: the node an ICMP error about
@@ -151,10 +198,11 @@ function M.explain(lab, src, addr, from)
     -- the echo reply leaves dst from the address the echo was sent to
     local ok2, why2, hops2, brk2 = M.walk(lab, dst, back, owner, addr)
     if not ok2 then return "on the way back: " .. why2, hops, brk2 end
-    return ("the path looks complete (%s, back %s): the echo was lost "
-      .. "(a firewall? rp_filter? an unresolved neighbour?)%s")
-      :format(table.concat(hops, " -> "), table.concat(hops2, " -> "), host_bridges(lab)), hops,
-      { node = dst.name, what = "lost" }
+    local fw, at = firewalls(lab, hops)
+    return ("the path looks complete (%s, back %s): the echo was lost%s%s")
+      :format(table.concat(hops, " -> "), table.concat(hops2, " -> "),
+        fw ~= "" and fw or " (a firewall? rp_filter? an unresolved neighbour?)", host_bridges(lab)),
+      hops, at and { node = at, what = "firewall" } or { node = dst.name, what = "lost" }
   end
   return ("the path reaches %s (%s), but no answer came"):format(addr, table.concat(hops, " -> ")),
     hops, nil
@@ -179,7 +227,7 @@ function M.summary(failures)
   for _, k in ipairs(order) do
     if not best or count[k] > count[best] then best = k end
   end
-  if not best or (count[best] < 2 and #failures > 1) then return nil end
+  if not best or #failures < 2 or count[best] < 2 then return nil end
   if count[best] == #failures then
     return ("%d failure%s, %s%s"):format(#failures, #failures > 1 and "s" or "",
       #failures > 1 and "all " or "", best)

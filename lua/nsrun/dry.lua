@@ -69,7 +69,8 @@ function M.planned(collide)
   function P.exists(name) return core.exists(name) end
   function P.lab_create(name)
     if core.lab_read(name) then
-      collide(require("nsrun.util").where() .. ("lab %s exists already (`nsrun destroy %s` removes it)"):format(name, name))
+      collide(require("nsrun.util").where() .. ("lab %s exists already (`nsrun destroy %s` removes it)")
+        :format(name, name), name)
     end
     return M.lab_create(name)
   end

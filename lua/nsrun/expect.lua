@@ -82,6 +82,7 @@ local function check(self, dst, want, opts)
   local name = opts.name or ("%s %s %s"):format(describe(srcs), verb, describe(dsts))
   if src_is_dst(self.src, dst) then dsts = srcs end
   local sources, targets, pairs, names, npairs = plan(srcs, dsts, opts, not want)
+  ping.guard(lab, srcs, dsts, targets)
   local t0 = core.now()
   local deadline = t0 + (opts.within or 0)
   local bad, res

@@ -27,17 +27,19 @@ local function owner(lab, ...)
   end
 end
 
--- taken(lab, what, kind, ...) -> "what exists already (made by lab X: ...)"
+-- taken(lab, what, kind, ...) -> "what exists already (made by lab X: ...)",
+-- and X, the lab that holds it (nil: not made by nsrun)
 function M.taken(lab, what, ...)
   local by = owner(lab, ...)
-  if by then return ("%s exists already (made by lab %s: `nsrun destroy %s`)"):format(what, by, by) end
+  if by then return ("%s exists already (made by lab %s: `nsrun destroy %s`)"):format(what, by, by), by end
   return ("%s exists already (not made by nsrun)"):format(what)
 end
 
--- A name already taken: an error, or in the pre-flight pass one more
--- collision to report (the pass goes on to find them all).
-function M.collide(lab, msg)
-  if lab.plan then lab.plan.collide(util.where() .. msg) else fail(msg) end
+-- A name already taken (by lab `by`, if nsrun made it): an error, or in the
+-- pre-flight pass one more collision to report (the pass goes on to find
+-- them all).
+function M.collide(lab, msg, by)
+  if lab.plan then lab.plan.collide(util.where() .. msg, by) else fail(msg) end
 end
 
 -- journaled(lab, record, fn, ...) -> fn(...) with record written ahead in
@@ -64,7 +66,8 @@ function M.claim(lab, name, kind, fname, make)
   if why then fail(("node name %q: %s"):format(nsname, why)) end
   if lab.nodes[name] then fail(("node %s exists already in lab %s"):format(name, lab.name)) end
   if lab.sys.exists(nsname) then
-    M.collide(lab, M.taken(lab, "namespace " .. nsname, "ns", nsname) .. "; choose another name or lab prefix")
+    local msg, by = M.taken(lab, "namespace " .. nsname, "ns", nsname)
+    M.collide(lab, msg .. "; choose another name or lab prefix", by)
   end
   local ns = M.journaled(lab, kind .. " " .. nsname, make, nsname)
   local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,

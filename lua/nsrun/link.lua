@@ -89,6 +89,11 @@ function Lab:link(...)
   end
   if b.lab ~= self or a.lab ~= self then fail("link: both ends must belong to this lab") end
   local na, nb = bra and bra.node or a, is_bridge(b) and b.node or b
+  -- in the host's namespace, shared with other labs, an end's name takes
+  -- the lab's prefix, as a bridge's does: copies of one scenario side by
+  -- side (levels.lua prefix=t1- makes t1-veth0a)
+  if ifa and na == self.root and not bra then ifa = self.prefix .. ifa end
+  if ifb and nb == self.root and not is_bridge(b) then ifb = self.prefix .. ifb end
   if bra then
     ifa = ifa or port_name(bra, b)
     na.ifaces[ifa] = na.ifaces[ifa] or true   -- taken, while b's port is named

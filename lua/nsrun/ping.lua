@@ -44,6 +44,46 @@ local function run(sources, targets, pairs, opts)
   return res
 end
 
+-- guard(lab, srcs, dsts, targets): refuse (raise) a probe that would make
+-- the host send lab traffic out of an interface the lab did not make: from
+-- the host's namespace to a target it routes elsewhere, or to an address of
+-- the host's whose way back to a source leaves elsewhere (the host would
+-- answer through its real interfaces).  Only addresses given as strings and
+-- the host's own node need the kernel asked.
+function M.guard(lab, srcs, dsts, targets)
+  local root = lab.root
+  local function ours(dev) return dev ~= nil and root.ifaces[dev] ~= nil end
+  local function refuse(fmt, ...) util.fail(fmt:format(...) .. ": refused (nsrun sends no lab traffic out of "
+    .. "the host's own interfaces)") end
+  for i, d in ipairs(dsts) do
+    if type(d) == "string" or d == root then
+      local t = targets[i]
+      local r = root.ns:route_get(t)
+      if r and r.type == "local" then   -- an address of the host's
+        for _, s in ipairs(srcs) do
+          local back = s ~= root and s:ip(t:find(":", 1, true) and 6 or 4)
+          local rb = back and root.ns:route_get(back, { src = t })
+          if rb and rb.type ~= "local" and not ours(rb.dev) then
+            refuse("%s -> %s: %s is the host's, and the host's route back to %s leaves through %s, "
+              .. "which the lab did not make", s.name, t, t, back, rb.dev or "?")
+          end
+        end
+      end
+    end
+  end
+  for _, s in ipairs(srcs) do
+    if s == root then
+      for _, t in ipairs(targets) do
+        local r = root.ns:route_get(t)
+        if r and r.type ~= "local" and not ours(r.dev) then
+          refuse("host -> %s: the host's route to %s leaves through %s, which the lab did not make",
+            t, t, r.dev or "?")
+        end
+      end
+    end
+  end
+end
+
 -- resolve(lab, x) -> x, with a string that is no address read as the name
 -- of a node of lab: reaches("leaf1") is reaches(lab.nodes.leaf1)
 function M.resolve(lab, x)
@@ -113,7 +153,9 @@ function class.Lab:ping(a, b)
   if self.plan then return 0 end
   self:neighbours()
   if self.dry then util.fail("a dry lab sends no packet") end
-  return M.ping(a, M.resolve(self, b))
+  b = M.resolve(self, b)
+  M.guard(self, { a }, { b }, { M.target(b) })
+  return M.ping(a, b)
 end
 
 -- lab:pingall([nodes] [, { sample = n }]) -> { ok =, pairs =, failed =
@@ -128,6 +170,9 @@ function class.Lab:pingall(nodes, opts)
   if self.plan then return { ok = true, pairs = 0, failed = {} } end
   if self.dry then util.fail("a dry lab sends no packet") end
   self:neighbours()
+  local targets = {}
+  for i, n in ipairs(nodes) do targets[i] = M.target(n) end
+  M.guard(self, nodes, nodes, targets)
   return class.timed(self, "check", function() return M.pingall(nodes, opts) end)
 end
 

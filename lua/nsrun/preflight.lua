@@ -61,7 +61,7 @@ end
 -- ok, err runs the script the way the real run will.
 function M.rehearse(execute, path, list)
   local found = {}
-  local plan = { collide = function(msg) found[#found + 1] = msg end }
+  local plan = { collide = function(msg, by) found[#found + 1] = { msg = msg, by = by } end }
   local first = #Lab.opened + 1
   local restore = muted()
   Lab.planning = plan
@@ -74,12 +74,28 @@ function M.rehearse(execute, path, list)
   return labs, found, done, why
 end
 
--- check(execute, path, list) -> the collisions ("script.lua:12: namespace
--- leaf1 exists already (made by lab dc: ...)"), empty when none, then what
--- execute returned.
+-- check(execute, path, list) -> the collisions, one line per cause
+-- ("script.lua:12: namespace leaf1 exists already (made by lab dc: ...)",
+-- or "lab dc is up and holds 12 of the names this script needs ..."),
+-- empty when none, then what execute returned, then how many names.
 function M.check(execute, path, list)
   local _, found, done, why = M.rehearse(execute, path, list)
-  return found, done, why
+  local count, lines, said = {}, {}, {}
+  for _, f in ipairs(found) do
+    if f.by then count[f.by] = (count[f.by] or 0) + 1 end
+  end
+  for _, f in ipairs(found) do
+    if f.by and count[f.by] > 1 then
+      if not said[f.by] then
+        said[f.by] = true
+        lines[#lines + 1] = ("lab %s is up and holds %d of the names this script needs (the first: %s); "
+          .. "`nsrun destroy %s` removes it"):format(f.by, count[f.by], f.msg, f.by)
+      end
+    else
+      lines[#lines + 1] = f.msg
+    end
+  end
+  return lines, done, why, #found
 end
 
 return M

@@ -125,7 +125,7 @@ end
 -- (every name it needs that is taken, one per line).  See nsrun.preflight.
 function M.preflight(path, list, opts)
   if opts.no_preflight then return nil end
-  local taken, _, e = require("nsrun.preflight").check(M.execute, path, list)
+  local taken, _, e, n = require("nsrun.preflight").check(M.execute, path, list)
   -- The rehearsal's model is garbage now: collect it at once, so that the
   -- real run reuses its memory and the collector does not walk it while
   -- the lab is built (half the Lua time of a k=16 fat-tree).
@@ -133,7 +133,7 @@ function M.preflight(path, list, opts)
   if e and e:find("interrupted by a signal") then return e end
   if #taken == 0 then return nil end
   taken[#taken + 1] = ("nothing was made: %d name%s the script needs %s taken")
-    :format(#taken, #taken > 1 and "s" or "", #taken > 1 and "are" or "is")
+    :format(n, n > 1 and "s" or "", n > 1 and "are" or "is")
   return table.concat(taken, "\n")
 end
 

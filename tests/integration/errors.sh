@@ -16,7 +16,8 @@ cases=(
 'local a, b = lab:node("ea"), lab:node("eb"); lab:link(a, b); a:addr("eth0", "192.0.2.1/33")|bad.lua:3: address "192.0.2.1/33" on eth0 in ea: prefix length is not 0..32'
 'local a, b = lab:node("ea"), lab:node("eb"); lab:link(a, b); a:addr("eth0", "192.0.2.1/24"); a:addr("eth0", "192.0.2.1/24")|bad.lua:3: address 192.0.2.1/24 on eth0 in ea: File exists'
 'local a = lab:node("ea"); a:route("192.0.2.1/24", { via = "192.0.2.254" })|bad.lua:3: route 192.0.2.1/24 in ea: host bits set (the network is 192.0.2.0/24)'
-'local a = lab:node("ea"); a:route("198.51.100.0/24", { via = "192.0.2.254" })|bad.lua:3: route 198.51.100.0/24 in ea: Network is unreachable'
+'local a = lab:node("ea"); a:route("198.51.100.0/24", { via = "192.0.2.254" })|bad.lua:3: route 198.51.100.0/24 in ea: gateway 192.0.2.254 is not on a subnet of any interface there: Network is unreachable'
+'local a, b = lab:node("ea"), lab:node("eb"); lab:link(a, b); a:addr("eth0", "10.8.1.1/24"); a:route("198.51.100.0/24", { via = "10.8.0.1", dev = "eth0" })|bad.lua:3: route 198.51.100.0/24 in ea: gateway 10.8.0.1 is not on a subnet of eth0: Network is unreachable'
 'local a = lab:node("ea"); lab:link(a, "eth0", lab:node("eb"), "eth0"); lab:link(a, "eth0", lab:node("ec"))|bad.lua:3: interface eth0 exists already in ea'
 'lab:link("x", "y")|bad.lua:3: bad argument #1 to '"'"'link'"'"' (node or bridge expected, got string)'
 'lab:node("ea"):sysctl("kernel.hostname", "x")|bad.lua:3: sysctl "kernel.hostname" in ea: not a net.* key'
@@ -158,6 +159,12 @@ out=$(cd "$tmp" && "$NSRUN" --no-preflight pf2.lua 2>&1)
 if [ $? = 1 ] && [[ $out == *"pf2.lua:2: namespace levela exists already (made by lab levels"* ]] && [ ! -e /run/nsrun/pf ]
 then pass "--no-preflight: the same error when the object is reached, rolled back"
 else fail "--no-preflight: $out"; fi
+printf 'local lab = require("nsrun").lab "pf"\nlab:node "levela"; lab:node "levelb"; lab:node "levelc"\n' >"$tmp/pf3.lua"
+out=$(cd "$tmp" && "$NSRUN" pf3.lua 2>&1)
+if [ $? = 1 ] && [ "$(echo "$out" | wc -l)" = 2 ] \
+   && [[ $out == *"lab levels is up and holds 3 of the names this script needs (the first: pf3.lua:2: namespace levela exists already"*"\`nsrun destroy levels\` removes it"*"nothing was made: 3 names"* ]]
+then pass "pre-flight: names held by one lab are one line"
+else fail "pre-flight grouped: $out"; fi
 "$NSRUN" destroy levels >/dev/null
 ip netns del pf-b
 ip link del pf-br

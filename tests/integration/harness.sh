@@ -6,7 +6,7 @@ tmp=$(mktemp -d)
 on_exit 'rm -rf "$tmp"'
 
 out=$("$NSRUN" test scenarios/home.lua scenarios/levels.lua 2>&1); rc=$?
-[ $rc = 0 ] && [[ $out == *"scenarios/home.lua"*"ok   laptop reaches 203.0.113.1"*"scenarios/levels.lua"*"4 passed, 0 failed"* ]] \
+[ $rc = 0 ] && [[ $out == *"scenarios/home.lua"*"ok   laptop reaches 203.0.113.1"*"scenarios/levels.lua"*"5 passed, 0 failed"* ]] \
   && pass "nsrun test home.lua levels.lua: exit 0, each scenario's expectations ok" \
   || fail "nsrun test home.lua levels.lua: exit $rc: $out"
 expect_clean "after a passing test"
@@ -94,6 +94,15 @@ assert red_edges == {("e2-ecmp/leaf3", "e2-ecmp/spine2")}, red_edges
 PY
 check "destroy the kept ECMP labs" "$NSRUN" destroy ecmp e2-ecmp
 expect_clean "after the ECMP diagnosis"
+
+# a router's own firewall: its bridge's LAN still works (the bridge skips
+# the router's netfilter), what it forwards is lost, and the chain is named
+out=$("$NSRUN" test tests/scenarios/firewall.lua 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"ok   the LAN's hosts reach each other across the router's bridge"* ]] \
+  && pass "a LAN behind a bridge inside a firewalled router still works" || fail "bridge netfilter: exit $rc: $out"
+[[ $out == *"FAIL what the router forwards is dropped"*"a firewall may drop it: fw-r's nftables: ip filter FORWARD (hook forward, policy drop)"* ]] \
+  && pass "the firewall that drops is named" || fail "firewall diagnosis: $out"
+expect_clean "after the firewall"
 
 # TAP that prove reads
 if command -v prove >/dev/null; then

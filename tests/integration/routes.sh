@@ -105,7 +105,7 @@ a:route_batch(list)
 LUA
 out=$(cd "$tmp" && "$NSRUN" bad.lua 2>&1)
 rc=$?
-if [ $rc = 1 ] && [[ $out == *"bad.lua:10: route 10.9.149.0/24 in rt-c: Network is unreachable"* ]]
+if [ $rc = 1 ] && [[ $out == *"bad.lua:10: route 10.9.149.0/24 in rt-c: gateway 203.0.113.9 is not on a subnet of any interface there: Network is unreachable"* ]]
 then pass "a failed route in a batch is named: $out"
 else fail "bad batch: exit $rc: $out"; fi
 expect_clean "after the failed batch"

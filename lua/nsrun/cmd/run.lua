@@ -10,6 +10,11 @@ local M = {
   summary = "run a scenario; its lab stays up",
 }
 
+-- "1 node", "3 nodes"
+local function plural(n, one, many)
+  return ("%d %s"):format(n, n == 1 and one or many or one .. "s")
+end
+
 -- What a user reads when a script ends: the lab's counts, the time of each
 -- phase, and how to explore and remove it.
 local function hints(lab, removing)
@@ -18,9 +23,11 @@ local function hints(lab, removing)
   for _, phase in ipairs { "build", "addresses", "routes", "check" } do
     if s.times[phase] then t[#t + 1] = ("%s %.2f s"):format(phase, s.times[phase]) end
   end
-  print(("lab %s %s: %d nodes, %d links, %d addresses, %d routes (%.2f s%s)")
-    :format(lab.name, lab.dry and "(dry: nothing was made)" or "is up", s.nodes, s.links,
-      s.addresses, s.routes, s.seconds, #t > 0 and ": " .. table.concat(t, ", ") or ""))
+  local state = lab.dry and "(dry: nothing was made)" or removing and "was up" or "is up"
+  print(("lab %s %s: %s, %s, %s, %s (%.2f s%s)")
+    :format(lab.name, state, plural(s.nodes, "node"), plural(s.links, "link"),
+      plural(s.addresses, "address", "addresses"), plural(s.routes, "route"), s.seconds,
+      #t > 0 and ": " .. table.concat(t, ", ") or ""))
   if lab.dry or removing then return end
   local first = lab.order[1]
   if first then
