@@ -40,6 +40,31 @@ static void *alloc(lua_State *L, size_t n, size_t size)
 	return p;
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of the RTTs that came back (n of them, res's rtt_ms >= 0):
+ * what a reader takes for the latency, where a large sweep's average also
+ * counts the prober's own queueing. */
+static double median(lua_State *L, const nsr_probe_result *res, size_t npairs, size_t n)
+{
+	float *v = alloc(L, n, sizeof *v);
+	size_t k = 0;
+	double m;
+
+	for (size_t i = 0; i < npairs; i++)
+		if (res[i].rtt_ms >= 0)
+			v[k++] = res[i].rtt_ms;
+	qsort(v, n, sizeof *v, cmp_float);
+	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+	free(v);
+	return m;
+}
+
 static void push_addr(lua_State *L, const nsr_target *t)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -53,7 +78,7 @@ static void push_addr(lua_State *L, const nsr_target *t)
  *   pairs: nil for every source i to every target j ~= i (the two lists are
  *   the same nodes), or a flat array { s1, d1, s2, d2, ... } (1-based);
  *   opts: { timeout_ms =, retries =, window =, rtts = bool }.
- * result: { pairs =, ok =, rtt_min =, rtt_avg =, rtt_max =,
+ * result: { pairs =, ok =, rtt_min =, rtt_avg =, rtt_max =, rtt_median =,
  *   failed = { { src =, dst =, err =, icmp =, code =, from = }, ... },
  *   rtts = { ms or false, ... } (with opts.rtts) } */
 static int l_probe(lua_State *L)
@@ -195,6 +220,8 @@ static int l_probe(lua_State *L)
 		lua_setfield(L, -2, "rtt_avg");
 		lua_pushnumber(L, max);
 		lua_setfield(L, -2, "rtt_max");
+		lua_pushnumber(L, median(L, r->res, npairs, ok));
+		lua_setfield(L, -2, "rtt_median");
 	}
 	return 1;
 }

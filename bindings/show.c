@@ -90,6 +90,10 @@ static int m_routes(lua_State *L)
 			if (a[i].nh[k].dev[0])
 				SETS("dev", a[i].nh[k].dev);
 			SETI("weight", a[i].nh[k].weight);
+			if (a[i].nh[k].dead)
+				SETB("dead", 1);
+			if (a[i].nh[k].linkdown)
+				SETB("linkdown", 1);
 			lua_rawseti(L, -2, k + 1);
 		}
 		lua_setfield(L, -2, "nexthops");

@@ -167,6 +167,8 @@ int nsr_show_routes(nsr_ns *ns, nsr_routeinfo **out, int *n, nsr_error *e)
 			ifname_of(links, rtnl_route_nh_get_ifindex(nh), x->nh[x->nnh].dev,
 				  sizeof x->nh[x->nnh].dev);
 			x->nh[x->nnh].weight = rtnl_route_nh_get_weight(nh) + 1;
+			x->nh[x->nnh].dead = !!(rtnl_route_nh_get_flags(nh) & RTNH_F_DEAD);
+			x->nh[x->nnh].linkdown = !!(rtnl_route_nh_get_flags(nh) & RTNH_F_LINKDOWN);
 			x->nnh++;
 		}
 	}

@@ -26,6 +26,9 @@ typedef struct nsr_nexthopinfo {
 	char via[48];		/* "" when none */
 	char dev[NSR_IFNAMSIZ];
 	int weight;
+	int dead;		/* RTNH_F_DEAD: its device is down, not used */
+	int linkdown;		/* RTNH_F_LINKDOWN: no carrier, used unless
+				 * ignore_routes_with_linkdown */
 } nsr_nexthopinfo;
 
 typedef struct nsr_routeinfo {

@@ -109,7 +109,8 @@ local function check(self, dst, want, opts)
   until false
   local r = { name = name, ok = #bad == 0, expect = want, pairs = npairs, where = self.where,
     seconds = core.now() - t0, failures = {},
-    rtt = res.ok > 0 and { min = res.rtt_min, avg = res.rtt_avg, max = res.rtt_max } or nil }
+    rtt = res.ok > 0 and { min = res.rtt_min, median = res.rtt_median, avg = res.rtt_avg,
+      max = res.rtt_max } or nil }
   local owner = #bad > 0 and diagnose.owners(lab) or {}
   for i, f in ipairs(bad) do
     local s, addr = srcs[f.src], targets[f.dst]

@@ -1,7 +1,8 @@
 -- nsrun.graph: a lab's topology as Graphviz DOT.
---   Routers are boxes, hosts ellipses, containers 3-D boxes, bridges in the
---   host's namespace diamonds; a bridge inside a node (a leaf's "hosts"
---   segment) is drawn as that node's links.  Nodes are grouped by pod
+--   Routers are boxes, hosts ellipses, containers 3-D boxes, bridges
+--   diamonds (one inside a node -- a leaf's "hosts" segment -- named
+--   NODE/BRIDGE, tied to its node by a dotted line); each link's ends are
+--   labelled with their interface and addresses.  Nodes are grouped by pod
 --   (clusters) and placed in tiers (ranks), top to bottom from the tier
 --   farthest from the hosts: a fabric reads as a fabric.  Failing pairs
 --   from `nsrun test` are drawn in red along the path the diagnosis walked.
@@ -45,23 +46,39 @@ local function lab_dot(m, out, failures, indent, labels)
     byname[n.name] = n
     kind[n.name] = n.container and (n.container.adopted and "attached" or "container") or n.role or "node"
   end
-  -- bridges inside a node: their ports' links become links to that node
+  -- each interface's addresses, for the link ends' labels
+  local addrs = {}
+  for _, n in ipairs(m.nodes) do
+    for _, a in ipairs(n.addrs or {}) do
+      local k = n.name .. ":" .. a.ifname
+      addrs[k] = (addrs[k] and addrs[k] .. "\n" or "") .. a.cidr
+    end
+  end
+  local function label(node, ifname)
+    local a = addrs[node .. ":" .. ifname]
+    return a and ifname .. "\n" .. a or ifname
+  end
+  -- bridges: in the host's namespace "bridge:NAME", inside a node
+  -- "bridge:NODE/NAME", tied to that node
   local inside = {}
   for _, br in ipairs(m.bridges or {}) do
     if br.node ~= "host" and byname[br.node] then inside[br.node .. "/" .. br.name] = br.node end
   end
+  local function bridge_id(node, name)
+    return inside[node .. "/" .. name] and "bridge:" .. node .. "/" .. name or "bridge:" .. name
+  end
   local edges = {}
+  for k, owner in pairs(inside) do
+    local name = k:sub(#owner + 2)
+    edges[#edges + 1] = { a = owner, b = "bridge:" .. k, ifa = label(owner, name), ifb = "",
+      tie = true }
+  end
+  table.sort(edges, function(x, y) return x.b < y.b end)
   for _, l in ipairs(m.links) do
     local a, b = l.a, l.b
-    local ifa, ifb = l.ifa, l.ifb
-    if l.bridge then
-      local owner = inside[l.b .. "/" .. l.bridge]
-      if owner then b, ifb = owner, l.bridge else b, ifb = "bridge:" .. l.bridge, l.ifb end
-    end
-    if l.bridge_a then   -- bridge to bridge
-      local owner = inside[l.a .. "/" .. l.bridge_a]
-      if owner then a, ifa = owner, l.bridge_a else a, ifa = "bridge:" .. l.bridge_a, l.ifa end
-    end
+    local ifa, ifb = label(l.a, l.ifa), label(l.b, l.ifb)
+    if l.bridge then b, ifb = bridge_id(l.b, l.bridge), l.ifb end
+    if l.bridge_a then a, ifa = bridge_id(l.a, l.bridge_a), l.ifa end   -- bridge to bridge
     edges[#edges + 1] = { a = a, b = b, ifa = ifa, ifb = ifb }
   end
   -- levels: hops from the nearest host (tiers placed top-down by the farthest)
@@ -131,14 +148,14 @@ local function lab_dot(m, out, failures, indent, labels)
     if l.bridge_a then chained[l.bridge_a] = true; chained[l.bridge] = true end
   end
   for _, br in ipairs(m.bridges or {}) do
-    if not inside[br.node .. "/" .. br.name] then
-      out[#out + 1] = ("%s%s [label=%s, %s];"):format(indent, id("bridge:" .. br.name), q(br.name), STYLE.bridge)
-      if not chained[br.name] then
-        tiers.bridge = tiers.bridge or {}
-        table.insert(tiers.bridge, "bridge:" .. br.name)
-      end
-      level["bridge:" .. br.name] = level["bridge:" .. br.name] or 1
+    local bid = bridge_id(br.node, br.name)
+    local shown = inside[br.node .. "/" .. br.name] and br.node .. "/" .. br.name or br.name
+    out[#out + 1] = ("%s%s [label=%s, %s];"):format(indent, id(bid), q(shown), STYLE.bridge)
+    if not chained[br.name] and not inside[br.node .. "/" .. br.name] then
+      tiers.bridge = tiers.bridge or {}
+      table.insert(tiers.bridge, bid)
     end
+    level[bid] = level[bid] or 1
   end
   -- one rank per tier
   local names = {}
@@ -161,6 +178,7 @@ local function lab_dot(m, out, failures, indent, labels)
       attrs[#attrs + 1] = ("taillabel=%s, headlabel=%s"):format(q(ifa), q(ifb))
     end
     if la == lb then attrs[#attrs + 1] = "constraint=false" end
+    if e.tie then attrs[#attrs + 1] = "style=dotted" end
     if hot_edge[a .. "|" .. b] then attrs[#attrs + 1] = 'color="#cc0000", penwidth=3' end
     out[#out + 1] = ("%s%s -- %s%s;"):format(indent, id(a), id(b),
       #attrs > 0 and " [" .. table.concat(attrs, ", ") .. "]" or "")

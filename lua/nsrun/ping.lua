@@ -122,7 +122,7 @@ end
 
 -- pingall(nodes [, { sample = n, timeout_ms =, retries = }]) ->
 --   { ok = bool, pairs = n, failed = { { src =, dst =, addr =, reason = }, ... },
---     rtt = { min =, avg =, max = } }
+--     rtt = { min =, median =, avg =, max = } }
 -- Every ordered pair of nodes, or n pairs drawn at random.
 function M.pingall(nodes, opts)
   opts = opts or {}
@@ -135,7 +135,7 @@ function M.pingall(nodes, opts)
   if opts.sample and #nodes > 1 then pairs = M.sample(nodes, nodes, opts.sample) end
   local res = run(sources, targets, pairs, opts)
   local out = { pairs = res.pairs, failed = {},
-    rtt = { min = res.rtt_min, avg = res.rtt_avg, max = res.rtt_max } }
+    rtt = { min = res.rtt_min, median = res.rtt_median, avg = res.rtt_avg, max = res.rtt_max } }
   for i, f in ipairs(res.failed) do
     out.failed[i] = { src = nodes[f.src].name, dst = nodes[f.dst].name, addr = targets[f.dst],
       reason = M.reason(f, targets[f.dst]), from = nodes[f.src], to = nodes[f.dst] }

@@ -13,7 +13,12 @@ end
 local function detail(r)
   local s = ("%d pair%s"):format(r.pairs, r.pairs == 1 and "" or "s")
   if not r.ok then s = s .. (", %d failed"):format(#r.failures) end
-  if r.rtt and r.ok and r.expect ~= false then s = s .. (", rtt %.2f ms avg"):format(r.rtt.avg) end
+  if r.rtt and r.ok and r.expect ~= false then
+    -- min and median: what a reader takes for latency (a large sweep's
+    -- average counts the prober's own queueing)
+    s = s .. (r.pairs == 1 and (", rtt %.2f ms"):format(r.rtt.min)
+      or (", rtt %.2f ms min, %.2f ms median"):format(r.rtt.min, r.rtt.median or r.rtt.avg))
+  end
   return s
 end
 

@@ -74,24 +74,34 @@ PY
 out=$("$NSRUN" inspect dc 'spine1' 2>&1)
 [[ $out == *"spine1  router"* && $out == *"leaf1:eth0"* && $out == *"ROUTES"* ]] && pass "inspect: the table" || fail "inspect table: $out"
 
+out=$("$NSRUN" inspect dc 'spine*' --json | pyjson 'print(len(d["nodes"]), len(d["bridges"]))')
+[ "$out" = "2 0" ] && pass "inspect 'spine*' --json: the spines, and only their bridges (none)" || fail "inspect spine*: $out"
+ip -n spine1 link set eth0 down   # spine1's end of its link to leaf1: leaf1's end loses its carrier
+out=$("$NSRUN" inspect dc leaf1 2>&1)
+[[ $out == *"via 10.128.0.1 dev eth0 linkdown (its link is down)"* ]] \
+  && pass "inspect: a next hop whose link is down is marked" || fail "inspect linkdown: $out"
+ip -n spine1 link set eth0 up
+
 # graph: of the lab, and of a script rehearsed dry (no root needed)
 "$NSRUN" graph dc >"$tmp/dc.dot"
-python3 - "$tmp/dc.dot" <<'PY' && pass "graph dc: every link of the lab as an edge" || fail "graph dc"
+python3 - "$tmp/dc.dot" <<'PY' && pass "graph dc: every link of the lab as an edge, each leaf's bridge tied to it, the ends' addresses" || fail "graph dc"
 import re, sys
 t = open(sys.argv[1]).read()
 edges = re.findall(r'"dc/([^"]+)" -- "dc/([^"]+)"', t)
 pairs = {tuple(sorted(e)) for e in edges}
 want = {("leaf1", "spine1"), ("leaf1", "spine2"), ("leaf2", "spine1"), ("leaf2", "spine2"),
-        ("h1-1", "leaf1"), ("h1-2", "leaf1"), ("h2-1", "leaf2"), ("h2-2", "leaf2")}
+        ("bridge:leaf1/hosts", "h1-1"), ("bridge:leaf1/hosts", "h1-2"), ("bridge:leaf2/hosts", "h2-1"),
+        ("bridge:leaf2/hosts", "h2-2"), ("bridge:leaf1/hosts", "leaf1"), ("bridge:leaf2/hosts", "leaf2")}
 assert pairs == want, pairs ^ want
+assert '"dc/spine1" -- "dc/leaf1" [taillabel="eth0\\n10.128.0.1/31", headlabel="eth0\\n10.128.0.0/31"' in t, t
 PY
 if command -v dot >/dev/null; then
   check "graph dc --svg" "$NSRUN" graph dc --svg "$tmp/dc.svg"
-  check "... an SVG with every node" bash -c "grep -q '<svg' '$tmp/dc.svg' && [ \$(grep -c 'class=\"node\"' '$tmp/dc.svg') = 8 ]"
+  check "... an SVG with every node and bridge" bash -c "grep -q '<svg' '$tmp/dc.svg' && [ \$(grep -c 'class=\"node\"' '$tmp/dc.svg') = 10 ]"
 fi
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$NSRUN" graph scenarios/fattree.lua k=4 2>&1)
-[ $? = 0 ] && [ "$(echo "$out" | grep -c ' -- ')" = 48 ] && [[ $out == *'cluster_fattree_pod4'* ]] \
-  && pass "graph of a script, dry and not root: a k=4 fat-tree, 48 links, pods as clusters" || fail "graph script: $out"
+[ $? = 0 ] && [ "$(echo "$out" | grep -c ' -- ')" = 56 ] && [[ $out == *'cluster_fattree_pod4'* ]] \
+  && pass "graph of a script, dry and not root: a k=4 fat-tree, 48 links and 8 bridges tied to their edge switches, pods as clusters" || fail "graph script: $out"
 # list --json
 "$NSRUN" list --json | pyjson 'assert any(l["name"] == "dc" and l["namespaces"] == 8 for l in d), d' \
   && pass "list --json: lab dc with 8 namespaces" || fail "list --json"

@@ -59,6 +59,7 @@ local function route_text(r)
   for _, h in ipairs(r.nexthops) do
     hops[#hops + 1] = (h.via and ("via " .. h.via .. " ") or "") .. "dev " .. (h.dev or "?")
       .. ((#r.nexthops > 1 and h.weight ~= 1) and (" weight " .. h.weight) or "")
+      .. (h.dead and " dead" or "") .. (h.linkdown and " linkdown (its link is down)" or "")
   end
   return r.dst .. (r.type and (" " .. r.type) or "") .. (#hops > 0 and " " .. table.concat(hops, ", ") or "")
     .. (r.metric and (" metric " .. r.metric) or "")
@@ -102,17 +103,23 @@ function M.run(argv)
   for _, p in ipairs(m.procs or {}) do
     for _, x in ipairs(procs) do if x.pid == p.pid then x.node, x.cmd = p.node, p.cmd end end
   end
+  -- the bridges of the nodes shown (all of them for the whole lab)
+  local shown = {}
+  for _, n in ipairs(nodes) do shown[n.name] = true end
   local bridges = {}
   for _, br in ipairs(m.bridges or {}) do
-    bridges[#bridges + 1] = { name = br.name, node = br.node, ports = br.ports }
+    if not spec or shown[br.node] then
+      bridges[#bridges + 1] = { name = br.name, node = br.node, ports = br.ports }
+    end
   end
   if as_json then
     io.stdout:write(json.encode({ lab = m.lab, made_by = { pid = m.info.pid, running = m.info.alive },
       partial = m.partial, nodes = states, bridges = bridges, processes = procs }), "\n")
     return 0
   end
-  print(("lab %s: %d nodes, %d links, %d bridges; made by pid %d (%s)%s"):format(m.lab, #m.nodes, #m.links,
-    #bridges, m.info.pid, m.info.alive and "running" or "exited",
+  local function plural(k, one) return ("%d %s%s"):format(k, one, k == 1 and "" or "s") end
+  print(("lab %s: %s, %s, %s; made by pid %d (%s)%s"):format(m.lab, plural(#m.nodes, "node"),
+    plural(#m.links, "link"), plural(#bridges, "bridge"), m.info.pid, m.info.alive and "running" or "exited",
     m.partial and "; no topology file: namespaces from the journal only" or ""))
   local rows = { { "NODE", "KIND", "INTERFACE", "PEER", "ADDRESSES", "STATE" } }
   for _, s in ipairs(states) do
@@ -138,7 +145,7 @@ function M.run(argv)
     print((table.concat(cells, "  "):gsub("%s+$", "")))
   end
   -- bridges: where each port leads (Mininet's `links`)
-  if #bridges > 0 and not spec then
+  if #bridges > 0 then
     local to = {}
     for _, l in ipairs(m.links) do
       if l.bridge then
