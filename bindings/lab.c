@@ -11,13 +11,18 @@ typedef struct jbox {
 	nsr_journal *j;
 } jbox;
 
-static nsr_journal *checkj(lua_State *L)
+nsr_journal *nsrun_checkjournal(lua_State *L, int i)
 {
-	jbox *b = luaL_checkudata(L, 1, NSRUN_JOURNAL_MT);
+	jbox *b = luaL_checkudata(L, i, NSRUN_JOURNAL_MT);
 
 	if (!b->j)
-		luaL_argerror(L, 1, "journal is closed");
+		luaL_argerror(L, i, "journal is closed");
 	return b->j;
+}
+
+static nsr_journal *checkj(lua_State *L)
+{
+	return nsrun_checkjournal(L, 1);
 }
 
 static int l_lab_create(lua_State *L)

@@ -3,7 +3,10 @@
  * preloaded, and lua/nsrun.lua run to make the module.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -61,6 +64,39 @@ static int l_sleep(lua_State *L)
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 	return 0;
+}
+
+/* mkdir(path [, mode]) -> true | nil, message, errno: a directory (one
+ * that is there already is fine) */
+static int l_mkdir(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	mode_t mode = (mode_t)luaL_optinteger(L, 2, 0755);
+	nsr_error e = { 0 };
+
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return nsrun_result(L, nsr_fail(&e, -errno, "mkdir %s", path), &e);
+	return nsrun_result(L, chmod(path, mode) < 0 ? nsr_fail(&e, -errno, "chmod %s", path) : 0, &e);
+}
+
+/* chown(path, user, group [, mode]) -> true | nil, message, errno: owned by
+ * the user and group of those names (a daemon's, which drops to them) */
+static int l_chown(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1), *user = luaL_checkstring(L, 2);
+	const char *group = luaL_checkstring(L, 3);
+	struct passwd *pw = getpwnam(user);
+	struct group *gr = getgrnam(group);
+	nsr_error e = { 0 };
+
+	if (!pw || !gr)
+		return nsrun_result(L, nsr_failmsg(&e, -ENOENT, "chown %s: no user %s or group %s here",
+						   path, user, group), &e);
+	if (lchown(path, pw->pw_uid, gr->gr_gid) < 0)
+		return nsrun_result(L, nsr_fail(&e, -errno, "chown %s", path), &e);
+	if (!lua_isnoneornil(L, 4) && chmod(path, (mode_t)luaL_checkinteger(L, 4)) < 0)
+		return nsrun_result(L, nsr_fail(&e, -errno, "chmod %s", path), &e);
+	return nsrun_result(L, 0, &e);
 }
 
 /* where() -> "script.lua:12: " (see nsrun_where) */
@@ -169,6 +205,10 @@ int luaopen_nsrun(lua_State *L)
 	lua_setfield(L, -2, "sleep");
 	lua_pushcfunction(L, l_where);
 	lua_setfield(L, -2, "where");
+	lua_pushcfunction(L, l_mkdir);
+	lua_setfield(L, -2, "mkdir");
+	lua_pushcfunction(L, l_chown);
+	lua_setfield(L, -2, "chown");
 	lua_pushliteral(L, NSRUN_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_pushliteral(L, NSR_STATE_DIR);

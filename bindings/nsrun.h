@@ -37,6 +37,10 @@ void nsrun_where(lua_State *L);
 /* Push names[0..n-1] as a Lua array and free them (and the array). */
 void nsrun_push_names(lua_State *L, char **names, int n);
 
+/* The open journal at index i (bindings/lab.c). */
+struct nsr_journal;
+struct nsr_journal *nsrun_checkjournal(lua_State *L, int i);
+
 /* The open namespace at index i (raises when closed or not one). */
 nsr_ns *nsrun_checkns(lua_State *L, int i);
 

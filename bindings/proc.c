@@ -59,16 +59,18 @@ static int m_whole(lua_State *L)
 	return 1;
 }
 
-/* ns:spawn(argv [, logpath]) -> pid, start */
+/* ns:spawn(argv [, logpath [, journal]]) -> pid, start: with a journal,
+ * "proc PID START" is recorded there before the process runs */
 static int m_spawn(lua_State *L)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
 	char **argv = nsrun_checkargv(L, 2);
 	const char *log = luaL_optstring(L, 3, NULL);
+	struct nsr_journal *j = lua_isnoneornil(L, 4) ? NULL : nsrun_checkjournal(L, 4);
 	unsigned long long start = 0;
 	nsr_error e = { 0 };
 	pid_t pid;
-	int rc = nsr_spawn(ns, argv, log, &pid, &start, &e);
+	int rc = nsr_spawn(ns, argv, log, j, &pid, &start, &e);
 
 	if (rc < 0)
 		return nsrun_result(L, rc, &e);
@@ -94,6 +96,32 @@ static int l_run(lua_State *L)
 	free(out.data);
 	free(err.data);
 	return rc < 0 ? nsrun_result(L, rc, &e) : 3;
+}
+
+/* ns:bind(src, dst): commands run here see src at dst (their own mount
+ * namespace) */
+static int m_bind(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, nsr_ns_bind(ns, luaL_checkstring(L, 2), luaL_checkstring(L, 3), &e), &e);
+}
+
+/* ns:hostname(name): commands run here get a UTS namespace with that name */
+static int m_hostname(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_error e = { 0 };
+
+	return nsrun_result(L, nsr_ns_hostname(ns, luaL_checkstring(L, 2), &e), &e);
+}
+
+/* sock_ready(path) -> whether a daemon answers on that unix socket */
+static int l_sock_ready(lua_State *L)
+{
+	lua_pushboolean(L, nsr_sock_ready(luaL_checkstring(L, 1)));
+	return 1;
 }
 
 /* proc_end(pid, start [, grace_ms]) */
@@ -139,12 +167,15 @@ static const luaL_Reg methods[] = {
 	{ "exec", m_exec },
 	{ "hold", m_hold },
 	{ "whole", m_whole },
+	{ "bind", m_bind },
+	{ "hostname", m_hostname },
 	{ "running", m_running },
 	{ NULL, NULL }
 };
 
 static const luaL_Reg funcs[] = {
 	{ "run", l_run },
+	{ "sock_ready", l_sock_ready },
 	{ "proc_end", l_proc_end },
 	{ "proc_alive", l_proc_alive },
 	{ NULL, NULL }

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,30 @@ static void await_host_links(const nsr_labinfo *info)
 	}
 }
 
+/* Remove what is in dir, subdirectories too (a node's daemon state), not
+ * following symlinks. */
+static void remove_tree(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR) {
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			remove_tree(path);
+			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+		} else
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 static void note(int *problems, nsr_error *e, int err, nsr_error *why)
 {
 	if (err == 0)
@@ -178,7 +203,6 @@ int nsr_lab_destroy(const char *lab, int force, int *problems, nsr_error *e)
 	nsr_labinfo info;
 	nsr_error why;
 	struct stat st;
-	DIR *d;
 	int fd, err;
 
 	*problems = 0;
@@ -256,14 +280,7 @@ int nsr_lab_destroy(const char *lab, int force, int *problems, nsr_error *e)
 		return e->code;	/* keep the journal: destroy can be run again */
 	}
 	snprintf(dir, sizeof dir, "%s/%s", NSR_STATE_DIR, lab);
-	if ((d = opendir(dir))) {
-		struct dirent *de;
-
-		while ((de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				unlinkat(dirfd(d), de->d_name, 0);
-		closedir(d);
-	}
+	remove_tree(dir);
 	err = rmdir(dir) < 0 && errno != ENOENT ? nsr_fail(e, -errno, "remove %s", dir) : 0;
 	close(fd);	/* the lock: a destroy waiting for it finds the lab gone */
 	if (err == 0)

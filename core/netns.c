@@ -106,10 +106,45 @@ static nsr_ns *ns_new(const char *name, int fd)
 	return ns;
 }
 
+int nsr_ns_bind(nsr_ns *ns, const char *src, const char *dst, nsr_error *e)
+{
+	nsr_bind *b = realloc(ns->binds, (size_t)(ns->nbinds + 1) * sizeof *b);
+
+	if (!b)
+		return nsr_fail(e, -ENOMEM, "bind %s at %s in %s", src, dst, nsr_ns_label(ns));
+	ns->binds = b;
+	if (src[0] != '/' || dst[0] != '/')
+		return nsr_failmsg(e, -EINVAL, "bind %s at %s in %s: paths must be absolute", src, dst,
+				   nsr_ns_label(ns));
+	b[ns->nbinds].src = strdup(src);
+	b[ns->nbinds].dst = strdup(dst);
+	if (!b[ns->nbinds].src || !b[ns->nbinds].dst) {
+		free(b[ns->nbinds].src);
+		free(b[ns->nbinds].dst);
+		return nsr_fail(e, -ENOMEM, "bind %s at %s in %s", src, dst, nsr_ns_label(ns));
+	}
+	ns->nbinds++;
+	return 0;
+}
+
+int nsr_ns_hostname(nsr_ns *ns, const char *name, nsr_error *e)
+{
+	if (strlen(name) >= sizeof ns->hostname || nsr_name_invalid(name))
+		return nsr_failmsg(e, -EINVAL, "host name \"%s\" of %s: not a valid name", name,
+				   nsr_ns_label(ns));
+	snprintf(ns->hostname, sizeof ns->hostname, "%s", name);
+	return 0;
+}
+
 void nsr_ns_close(nsr_ns *ns)
 {
 	if (!ns)
 		return;
+	for (int i = 0; i < ns->nbinds; i++) {
+		free(ns->binds[i].src);
+		free(ns->binds[i].dst);
+	}
+	free(ns->binds);
 	if (ns->sk)
 		nl_socket_free(ns->sk);
 	if (ns->fd >= 0)

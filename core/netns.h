@@ -24,6 +24,12 @@ typedef struct nsr_ifentry {
 	int index;
 } nsr_ifentry;
 
+/* A directory a node's commands see at another path (its daemons' private
+ * /etc/frr, /var/run/frr, ...): bind-mounted in their own mount namespace. */
+typedef struct nsr_bind {
+	char *src, *dst;
+} nsr_bind;
+
 typedef struct nsr_ns {
 	char name[NSR_NAME_MAX + 1];	/* "" for the namespace nsrun started in */
 	int fd;				/* the namespace (nsfs) */
@@ -37,6 +43,9 @@ typedef struct nsr_ns {
 	int next_ifindex;		/* next free ifindex when fresh */
 	nsr_ifentry *ifs;		/* known interface names -> ifindex */
 	int nifs, capifs;
+	nsr_bind *binds;		/* what commands run here see (proc.h) */
+	int nbinds;
+	char hostname[65];		/* their own UTS namespace's, "" none */
 } nsr_ns;
 
 /* Create /run/netns/NAME: a new namespace with loopback up. */
@@ -60,6 +69,14 @@ int nsr_ns_running(const nsr_ns *ns);
 
 /* The namespace nsrun was started in (the host's, usually). */
 int nsr_ns_open_root(nsr_ns **out, nsr_error *e);
+
+/* Commands run in ns from now on (proc.h) see directory src at dst, which
+ * must exist: a bind mount in their mount namespace, nothing on the host. */
+int nsr_ns_bind(nsr_ns *ns, const char *src, const char *dst, nsr_error *e);
+
+/* Commands run in ns from now on have a UTS namespace of their own with
+ * this host name (a router's daemons name themselves by it). */
+int nsr_ns_hostname(nsr_ns *ns, const char *name, nsr_error *e);
 
 /* Close the handle (not the namespace). NULL is fine. */
 void nsr_ns_close(nsr_ns *ns);

@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "proc.h"
 
 /* The container's root and working directory, opened before its mount
@@ -70,9 +73,20 @@ static int child_enter(nsr_ns *ns, int foreground)
 	if (setns(ns->fd, CLONE_NEWNET) < 0)
 		return -errno;
 	if (ns->name[0] && unshare(CLONE_NEWNS) == 0 &&
-	    mount("", "/", "none", MS_SLAVE | MS_REC, NULL) == 0 &&
-	    umount2("/sys", MNT_DETACH) == 0)
-		mount(ns->name, "/sys", "sysfs", 0, NULL);
+	    mount("", "/", "none", MS_SLAVE | MS_REC, NULL) == 0) {
+		if (umount2("/sys", MNT_DETACH) == 0)
+			mount(ns->name, "/sys", "sysfs", 0, NULL);
+		/* the node's own directories (its daemons'), in this mount
+		 * namespace only: they must be there, or the command would
+		 * run against the host's */
+		for (int i = 0; i < ns->nbinds; i++)
+			if (mount(ns->binds[i].src, ns->binds[i].dst, NULL, MS_BIND, NULL) < 0)
+				return -errno;
+	} else if (ns->name[0] && ns->nbinds)
+		return -errno;
+	if (ns->hostname[0] && (unshare(CLONE_NEWUTS) < 0 ||
+				sethostname(ns->hostname, strlen(ns->hostname)) < 0))
+		return -errno;
 	return 0;
 }
 
@@ -81,28 +95,52 @@ static const char *where(const nsr_ns *ns)
 	return ns ? nsr_ns_label(ns) : "nsrun's own namespaces";
 }
 
+/* Called between the fork and the exec, with the child waiting: 0 to let
+ * it go on, or -errno (and e filled) to end it. */
+typedef int (*before_exec)(pid_t pid, void *arg, nsr_error *e);
+
 /* Fork a child that enters ns (NULL: none, it runs where nsrun does) and
- * execs argv; errors before exec come back
- * through a close-on-exec pipe.  fds[0..2] become the child's stdio. */
+ * execs argv; errors before exec come back through a close-on-exec pipe.
+ * fds[0..2] become the child's stdio.  With hold, the child waits for a
+ * byte on a pipe before it execs, which the parent writes once hold(pid)
+ * has succeeded: a process recorded before it runs, which ends unrun if
+ * nsrun dies first (the pipe reads EOF). */
 static int start(nsr_ns *ns, char *const argv[], const int fds[3], int foreground,
-		 pid_t *pid, nsr_error *e)
+		 before_exec hold, void *arg, pid_t *pid, nsr_error *e)
 {
-	int rep[2], werr = 0;
+	int rep[2], go[2] = { -1, -1 }, werr = 0, err;
 	ssize_t n;
 
 	if (pipe2(rep, O_CLOEXEC) < 0)
 		return nsr_fail(e, -errno, "run %s in %s", argv[0], where(ns));
-	*pid = fork();
-	if (*pid < 0) {
-		int err = -errno;
-
+	if (hold && pipe2(go, O_CLOEXEC) < 0) {
+		err = -errno;
 		close(rep[0]);
 		close(rep[1]);
 		return nsr_fail(e, err, "run %s in %s", argv[0], where(ns));
 	}
+	*pid = fork();
+	if (*pid < 0) {
+		err = -errno;
+		close(rep[0]);
+		close(rep[1]);
+		if (hold) {
+			close(go[0]);
+			close(go[1]);
+		}
+		return nsr_fail(e, err, "run %s in %s", argv[0], where(ns));
+	}
 	if (*pid == 0) {
-		int err = ns ? child_enter(ns, foreground) : 0;
+		char byte = 0;
 
+		if (hold) {
+			close(go[1]);
+			while ((n = read(go[0], &byte, 1)) < 0 && errno == EINTR)
+				;
+			if (n != 1 || byte != 'g')
+				_exit(127);	/* the parent died before it recorded us */
+		}
+		err = ns ? child_enter(ns, foreground) : 0;
 		for (int i = 0; i < 3 && err == 0; i++)
 			if (fds[i] >= 0 && dup2(fds[i], i) < 0)
 				err = -errno;
@@ -118,6 +156,18 @@ static int start(nsr_ns *ns, char *const argv[], const int fds[3], int foregroun
 		_exit(127);
 	}
 	close(rep[1]);
+	if (hold) {
+		close(go[0]);
+		if ((err = hold(*pid, arg, e)) < 0 || write(go[1], "g", 1) != 1) {
+			if (err >= 0)
+				err = nsr_fail(e, -errno, "run %s in %s", argv[0], where(ns));
+			close(go[1]);	/* the child reads EOF and ends */
+			close(rep[0]);
+			waitpid(*pid, NULL, 0);
+			return err;
+		}
+		close(go[1]);
+	}
 	while ((n = read(rep[0], &werr, sizeof werr)) < 0 && errno == EINTR)
 		;
 	close(rep[0]);
@@ -154,7 +204,7 @@ int nsr_run_here(nsr_ns *ns, char *const argv[], int *status, nsr_error *e)
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGINT, &ign, &oint);
 	sigaction(SIGQUIT, &ign, &oquit);
-	if ((rc = start(ns, argv, fds, 1, &pid, e)) < 0) {
+	if ((rc = start(ns, argv, fds, 1, NULL, NULL, &pid, e)) < 0) {
 		sigaction(SIGINT, &oint, NULL);
 		sigaction(SIGQUIT, &oquit, NULL);
 		return rc;
@@ -195,7 +245,7 @@ int nsr_run(nsr_ns *ns, char *const argv[], int *status, nsr_buf *out,
 	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	fds[1] = po[1];
 	fds[2] = pe[1];
-	rc = start(ns, argv, fds, 1, &pid, e);
+	rc = start(ns, argv, fds, 1, NULL, NULL, &pid, e);
 	close(po[1]);
 	close(pe[1]);
 	if (fds[0] >= 0)
@@ -234,9 +284,29 @@ int nsr_run(nsr_ns *ns, char *const argv[], int *status, nsr_buf *out,
 	return 0;
 }
 
-int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, pid_t *pid,
-	      unsigned long long *start_time, nsr_error *e)
+/* Record "proc PID START" in the journal, the process waiting to exec. */
+struct spawn_record {
+	nsr_journal *j;
+	unsigned long long start;
+};
+
+static int record(pid_t pid, void *arg, nsr_error *e)
 {
+	struct spawn_record *r = arg;
+	char line[64];
+
+	if (nsr_proc_start(pid, &r->start) < 0)
+		r->start = 0;
+	if (!r->j)
+		return 0;
+	snprintf(line, sizeof line, "proc %d %llu", (int)pid, r->start);
+	return nsr_journal_add(r->j, line, e);
+}
+
+int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, nsr_journal *j,
+	      pid_t *pid, unsigned long long *start_time, nsr_error *e)
+{
+	struct spawn_record r = { j, 0 };
 	int fds[3] = { -1, -1, -1 }, rc;
 
 	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -248,9 +318,8 @@ int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, pid_t *pid,
 			goto out;
 		}
 	}
-	rc = start(ns, argv, fds, 0, pid, e);
-	if (rc == 0 && nsr_proc_start(*pid, start_time) < 0)
-		*start_time = 0;
+	rc = start(ns, argv, fds, 0, record, &r, pid, e);
+	*start_time = r.start;
 out:
 	if (fds[0] >= 0)
 		close(fds[0]);
@@ -310,4 +379,19 @@ int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,
 	close(fd);
 	waitpid(pid, NULL, WNOHANG);	/* reap it if it was our child */
 	return 0;
+}
+
+int nsr_sock_ready(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, ok;
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return 0;
+	strcpy(sa.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
 }

@@ -32,9 +32,13 @@ int nsr_run_here(nsr_ns *ns, char *const argv[], int *status, nsr_error *e);
 /* Start argv in ns in the background, stdin from /dev/null, stdout and
  * stderr appended to logpath (inherited when NULL).  *start is the process's
  * start time (from /proc/PID/stat), which tells it from a later process
- * that reuses the PID. */
-int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, pid_t *pid,
-	      unsigned long long *start, nsr_error *e);
+ * that reuses the PID.  With a journal j, "proc PID START" is recorded
+ * there before the process execs: killed at any moment, nsrun leaves no
+ * process its lab's destroy would not end. */
+struct nsr_journal;
+
+int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, struct nsr_journal *j,
+	      pid_t *pid, unsigned long long *start, nsr_error *e);
 
 /* The start time of pid, in clock ticks since boot. */
 int nsr_proc_start(pid_t pid, unsigned long long *start);
@@ -43,5 +47,9 @@ int nsr_proc_start(pid_t pid, unsigned long long *start);
  * SIGKILL after grace_ms.  A process already gone is not an error. */
 int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,
 		 nsr_error *e);
+
+/* Whether a daemon answers on the unix stream socket at path (its control
+ * socket: vtysh's, birdc's): a connect() succeeds. */
+int nsr_sock_ready(const char *path);
 
 #endif

@@ -5,6 +5,9 @@
 -- leaf's segment a /24 and each router a loopback; lab:autoroute() computes
 -- the shortest paths: a leaf gets one ECMP route over every spine for the
 -- other leaves' hosts.  Then every host must reach every host.
+-- routing=bgp|ospf daemon=frr|bird (bfd=true): real routing daemons in the
+-- spines and leaves instead, their configs written from the same graph
+-- (eBGP as RFC 7938 describes it), and every BGP session Established.
 -- (lab:leafspine{ spines = 2, leaves = 4, hosts = 4 } builds the same.)
 local nsrun = require "nsrun"
 local args = args or {}   -- set by the nsrun interpreter; empty under plain lua5.4
@@ -26,7 +29,29 @@ for l = 1, L do
   end
 end
 lab:autoaddr()
-lab:autoroute()
+if args.routing then
+  lab:autoroute { protocol = args.routing, daemon = args.daemon or "frr", bfd = args.bfd }
+else
+  lab:autoroute()
+end
 
--- every host reaches every host (or `sample` pairs of them)
-lab:expect(hosts):reaches(hosts, { sample = args.sample })
+-- every host reaches every host (or `sample` pairs of them); with daemons,
+-- once they converge, and their sessions are up
+lab:expect(hosts):reaches(hosts, { sample = args.sample, within = args.routing and 60 })
+if args.routing == "bgp" and (args.daemon or "frr") == "frr" then
+  lab:expect(lab:all "router"):state("show bgp summary json",
+    function(_, doc)
+      for addr, peer in pairs(doc and doc.ipv4Unicast and doc.ipv4Unicast.peers or {}) do
+        if peer.state ~= "Established" then return false, addr .. " is " .. tostring(peer.state) end
+      end
+      return doc and doc.ipv4Unicast ~= nil, "no BGP"
+    end, { within = 30, name = "every BGP session is Established" })
+elseif args.routing == "bgp" then
+  lab:expect(lab:all "router"):state("show protocols",
+    function(text)
+      for name, state in text:gmatch("\n(n%d+)%s+BGP%s+%S+%s+%S+%s+%S+%s+(%S+)") do
+        if state ~= "Established" then return false, name .. " is " .. state end
+      end
+      return text:find("BGP") ~= nil, "no BGP"
+    end, { within = 30, name = "every BGP session is Established" })
+end

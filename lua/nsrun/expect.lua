@@ -109,6 +109,7 @@ local function check(self, dst, want, opts)
   until false
   local r = { name = name, ok = #bad == 0, expect = want, pairs = npairs, where = self.where,
     seconds = core.now() - t0, failures = {},
+    held_after = #bad == 0 and opts.within and core.now() - t0 or nil,
     rtt = res.ok > 0 and { min = res.rtt_min, median = res.rtt_median, avg = res.rtt_avg,
       max = res.rtt_max } or nil }
   local owner = #bad > 0 and diagnose.owners(lab) or {}
@@ -140,15 +141,122 @@ end
 
 -- expect(a):reaches(b [, opts]) -> result; opts: sample, within (seconds),
 -- timeout_ms, retries, name.  A failed expectation does not raise: it is
--- reported (and makes nsrun exit 1).
+-- reported (and makes nsrun exit 1).  With within, held_after says when it
+-- first held (a network's convergence).
 function Expect:reaches(dst, opts) return check(self, dst, true, opts) end
 function Expect:does_not_reach(dst, opts) return check(self, dst, false, opts) end
+
+---------------------------------------------------------------- daemon state
+
+-- subset(want, got, path) -> nil when got holds want (objects: every key,
+-- recursively; arrays: each element of want matches some element of got;
+-- scalars: equal), else the first difference, in words
+local function shown(v)
+  if v == nil then return "missing" end
+  return type(v) == "string" and ("%q"):format(v) or tostring(v)
+end
+
+local function subset(want, got, path)
+  if type(want) ~= "table" then
+    if want == got then return nil end
+    return ("%s is %s, want %s"):format(path, shown(got), shown(want))
+  end
+  if type(got) ~= "table" then
+    return ("%s is %s, want a table"):format(path, shown(got))
+  end
+  if #want > 0 then
+    for i, w in ipairs(want) do
+      local found
+      for _, g in ipairs(got) do
+        if not subset(w, g, path) then found = true; break end
+      end
+      if not found then return ("%s[%d]: no element of %s matches"):format(path, i, path) end
+    end
+    return nil
+  end
+  local keys = {}
+  for k in pairs(want) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local why = subset(want[k], got[k], path == "" and k or path .. "." .. k)
+    if why then return why end
+  end
+  return nil
+end
+M.subset = subset
+
+-- expect(node):state(cmd, want [, { within = s, name = }]) -> result: what
+-- the node's daemons answer to cmd (vtysh -c CMD for FRR, birdc CMD for
+-- BIRD) holds want: a table the JSON answer must contain (as FRR's
+-- topotests compare), a string (a Lua pattern the text matches), or a
+-- function(text, json) -> true | false, why.  Asked again every 0.5 s until
+-- it holds or within seconds pass; held_after says when it first held; a
+-- failure gives the last answer's difference and the end of the node's
+-- daemon logs.
+function Expect:state(cmd, want, opts)
+  util.string_arg(cmd, 1, "state")
+  util.arg(type(want) == "table" or type(want) == "string" or type(want) == "function", 2, "state",
+    "a table (a JSON subset), a pattern or a function expected")
+  util.arg(opts == nil or type(opts) == "table", 3, "state", "table expected")
+  opts = opts or {}
+  local lab = self.lab
+  local name = opts.name or ("%s: %s"):format(describe(self.src), cmd)
+  if lab.plan then return { ok = true, name = name, pairs = 0, failures = {} } end
+  if lab.dry then util.fail("a dry lab runs no daemon") end
+  local daemon = require "nsrun.daemon"
+  for _, n in ipairs(self.src) do
+    if not n.daemon then util.fail(("state %q: %s runs no daemon"):format(cmd, n.name), nil, n.name) end
+  end
+  local t0 = core.now()
+  local deadline = t0 + (opts.within or 0)
+  local bad
+  repeat
+    bad = {}
+    for _, n in ipairs(self.src) do
+      local out = n:exec(daemon.query(n, cmd))
+      local text = out.stdout .. out.stderr
+      local why
+      if type(want) == "string" then
+        why = not text:find(want) and ("the answer does not match %q"):format(want) or nil
+      else
+        local doc = require("nsrun.json").decode(out.stdout)
+        if type(want) == "table" then
+          why = doc == nil and "the answer is not JSON" or subset(want, doc, "")
+        else
+          local ok, w = want(text, doc)
+          why = not ok and (w or "the predicate says no") or nil
+        end
+      end
+      if why then bad[#bad + 1] = { node = n, why = why, text = text } end
+    end
+    if #bad == 0 or core.now() >= deadline then break end
+    core.sleep(0.5)
+  until false
+  local r = { name = name, ok = #bad == 0, expect = "state", pairs = #self.src, where = self.where,
+    seconds = core.now() - t0, failures = {},
+    held_after = #bad == 0 and opts.within and core.now() - t0 or nil }
+  for i, b in ipairs(bad) do
+    local logs = {}
+    for _, p in ipairs(b.node.daemon.procs or {}) do
+      logs[#logs + 1] = ("== %s ==\n%s"):format(p.daemon, daemon.tail(p.log, 10))
+    end
+    r.failures[i] = { src = b.node.name, dst = cmd, addr = "",
+      reason = ("%s%s"):format(opts.within and ("not after %g s: "):format(opts.within) or "", b.why),
+      answer = b.text, log = table.concat(logs, "\n") }
+  end
+  lab.results = lab.results or {}
+  lab.results[#lab.results + 1] = r
+  return r
+end
 
 -- lab:expect(a):reaches(b) / :does_not_reach(b): a and b may be nodes or
 -- lists of nodes (every pair), b an address.
 function class.Lab:expect(a)
   class.alive(self)
   self:neighbours()
+  self:start()
+  local ok, err = self:daemons_running()
+  if not ok then error(err, 0) end
   return M.new(self, a)
 end
 

@@ -14,7 +14,7 @@ local Lab, Node = class.Lab, class.Node
 local M = { Lab = Lab, Node = Node, Bridge = class.Bridge, Link = class.Link,
   opened = class.opened, planning = nil }
 
-for _, m in ipairs { "node", "link", "bridge", "dev", "container", "limits", "ipam",
+for _, m in ipairs { "node", "link", "bridge", "dev", "container", "daemon", "limits", "ipam",
   "routing", "l2", "expect", "ping" } do
   require("nsrun." .. m)
 end
@@ -88,7 +88,8 @@ function Lab:model()
     end
     nodes[i] = { name = n.name, ns = n.nsname, role = n.role, tier = n.tier, pod = n.pod,
       pid = n.pid, container = n.container, addrs = addrs, impair = n.impairments,
-      devs = devs, rules = n.rules }
+      devs = devs, rules = n.rules, binds = n.binds, hostname = n.hostname,
+      daemon = n.daemon and { kind = n.daemon.kind, daemons = n.daemon.daemons, file = n.daemon.file } }
   end
   for i, l in ipairs(self.links) do
     links[i] = { a = l.a.node.name, ifa = l.a.name, b = l.b.node.name, ifb = l.b.name,

@@ -91,6 +91,11 @@ end
 function M.open(n)
   local ns, msg = core.open(n.ns)
   if not ns then return nil, msg end
+  for _, b in ipairs(n.binds or {}) do   -- its daemons' directories
+    local ok, err = ns:bind(b[1], b[2])
+    if not ok then ns:close(); return nil, err end
+  end
+  if n.hostname then ns:hostname(n.hostname) end
   if n.container then
     local pid = n.pid
     local docker = core.docker()

@@ -32,7 +32,13 @@ function Node:__tostring()
   return ("node %s (%s)"):format(self.name, self.role)
 end
 
-local function add_node(lab, name, role, fname)
+local NODE_OPTS = { frr = true, bird = true }
+
+local function add_node(lab, name, role, fname, opts)
+  arg(opts == nil or type(opts) == "table", 2, fname, "table expected")
+  for k in pairs(opts or {}) do
+    arg(NODE_OPTS[k], 2, fname, ("unknown option %q (frr, bird)"):format(tostring(k)))
+  end
   local node = journal.claim(lab, name, "ns", fname, lab.sys.create)
   node.role, node.owned = role, true
   if not lab.inherited then
@@ -42,14 +48,18 @@ local function add_node(lab, name, role, fname)
   end
   setmetatable(node.known, { __index = lab.inherited })
   node:forwarding(role == "router")
+  if opts and opts.frr then node:frr(opts.frr) end
+  if opts and opts.bird then node:bird(opts.bird) end
   return node
 end
 
--- lab:node(name) -> a namespace; lab:host(name), lab:router(name) say its
--- role: a router forwards, a host (and a plain node) does not.
-function Lab:node(name) return add_node(self, name, "node", "node") end
-function Lab:host(name) return add_node(self, name, "host", "host") end
-function Lab:router(name) return add_node(self, name, "router", "router") end
+-- lab:node(name [, opts]) -> a namespace; lab:host(name), lab:router(name)
+-- say its role: a router forwards, a host (and a plain node) does not.
+-- opts: { frr = {...} } or { bird = {...} }: routing daemons in the node
+-- (nsrun.daemon).
+function Lab:node(name, opts) return add_node(self, name, "node", "node", opts) end
+function Lab:host(name, opts) return add_node(self, name, "host", "host", opts) end
+function Lab:router(name, opts) return add_node(self, name, "router", "router", opts) end
 
 -- lab:all([role]) -> the lab's nodes in the order they were made (lab.nodes
 -- maps names to nodes).
@@ -353,18 +363,19 @@ function Node:sh(script)
   return self:exec { "/bin/sh", "-c", script }
 end
 
--- node:spawn(cmd) -> pid: a background process, ended at teardown.  Its
--- output goes to /run/nsrun/LAB/NODE.log.
-function Node:spawn(cmd)
+-- node:spawn(cmd [, log]) -> pid: a background process, ended at teardown,
+-- recorded in the lab's journal before it runs.  Its output goes to log
+-- (default /run/nsrun/LAB/NODE.log).
+function Node:spawn(cmd, log)
   node_arg(self, "spawn")
   local argv = argv_of(cmd, "spawn")
-  local log = self.lab.journal:dir() .. "/" .. self.nsname .. ".log"
-  local pid, start, code = self.ns:spawn(argv, log)
+  log = log or self.lab.journal:dir() .. "/" .. self.nsname .. ".log"
+  local journal = not self.lab.dry and self.lab.journal or nil
+  local pid, start, code = self.ns:spawn(argv, log, journal)
   if not pid then fail(start, code, self.name) end
-  check(self, self.lab.journal:add(("proc %d %d"):format(pid, start)))
-  self.lab.procs[#self.lab.procs + 1] = { pid = pid, start = start, node = self,
-    cmd = table.concat(argv, " ") }
-  return pid
+  local p = { pid = pid, start = start, node = self, cmd = table.concat(argv, " "), log = log }
+  self.lab.procs[#self.lab.procs + 1] = p
+  return pid, p
 end
 
 return Node

@@ -153,6 +153,7 @@ function class.Lab:ping(a, b)
   if self.plan then return 0 end
   self:neighbours()
   if self.dry then util.fail("a dry lab sends no packet") end
+  self:start()
   b = M.resolve(self, b)
   M.guard(self, { a }, { b }, { M.target(b) })
   return M.ping(a, b)
@@ -170,6 +171,7 @@ function class.Lab:pingall(nodes, opts)
   if self.plan then return { ok = true, pairs = 0, failed = {} } end
   if self.dry then util.fail("a dry lab sends no packet") end
   self:neighbours()
+  self:start()
   local targets = {}
   for i, n in ipairs(nodes) do targets[i] = M.target(n) end
   M.guard(self, nodes, nodes, targets)

@@ -7,11 +7,13 @@
 local M = {}
 
 local function failure_line(f)
+  if f.addr == "" then return ("%s: %s"):format(f.src, f.reason) end   -- a daemon's state
   return ("%s -> %s (%s): %s"):format(f.src, f.dst, f.addr, f.reason)
 end
 
 local function detail(r)
-  local s = ("%d pair%s"):format(r.pairs, r.pairs == 1 and "" or "s")
+  local unit = r.expect == "state" and "node" or "pair"
+  local s = ("%d %s%s"):format(r.pairs, unit, r.pairs == 1 and "" or "s")
   if not r.ok then s = s .. (", %d failed"):format(#r.failures) end
   if r.rtt and r.ok and r.expect ~= false then
     -- min and median: what a reader takes for latency (a large sweep's
@@ -19,7 +21,19 @@ local function detail(r)
     s = s .. (r.pairs == 1 and (", rtt %.2f ms"):format(r.rtt.min)
       or (", rtt %.2f ms min, %.2f ms median"):format(r.rtt.min, r.rtt.median or r.rtt.avg))
   end
+  if r.held_after then s = s .. (", held after %.1f s"):format(r.held_after) end
   return s
+end
+
+-- what a failed expectation's nodes said: a daemon's last answer and logs
+local function system_out(r)
+  local t = {}
+  for _, f in ipairs(r.failures) do
+    if f.answer or f.log then
+      t[#t + 1] = ("%s: the last answer:\n%s\n%s"):format(f.src, f.answer or "", f.log or "")
+    end
+  end
+  return #t > 0 and table.concat(t, "\n") or nil
 end
 
 local SHOWN = 20   -- failures listed per expectation in text and TAP
@@ -60,6 +74,11 @@ function M.tap(runs, out)
     for _, r in ipairs(run.results) do
       n = n + 1
       lines[#lines + 1] = ("%s %d - %s: %s"):format(r.ok and "ok" or "not ok", n, run.script, r.name)
+      if r.ok and r.held_after then
+        lines[#lines + 1] = "  ---"
+        lines[#lines + 1] = ("  held_after: %.3f"):format(r.held_after)
+        lines[#lines + 1] = "  ..."
+      end
       if not r.ok then
         lines[#lines + 1] = "  ---"
         lines[#lines + 1] = "  message: " .. yaml_str(detail(r))
@@ -105,8 +124,14 @@ function M.junit(runs, out)
       if not r.ok then
         local body = { r.summary }
         for _, x in ipairs(r.failures) do body[#body + 1] = failure_line(x) end
-        out:write(('\n      <failure message="%s" type="unreachable">%s</failure>\n    ')
-          :format(xml(detail(r)), xml(table.concat(body, "\n"))))
+        out:write(('\n      <failure message="%s" type="%s">%s</failure>\n    ')
+          :format(xml(detail(r)), r.expect == "state" and "state" or "unreachable",
+            xml(table.concat(body, "\n"))))
+        local so = system_out(r)
+        if so then out:write(("  <system-out>%s</system-out>\n    "):format(xml(so))) end
+      elseif r.held_after then
+        out:write(('<properties><property name="held_after" value="%.3f"/></properties>')
+          :format(r.held_after))
       end
       out:write("</testcase>\n")
     end
@@ -124,8 +149,10 @@ function M.json(runs, out)
   for i, run in ipairs(runs) do
     local results = {}
     for k, r in ipairs(run.results) do
-      results[k] = { name = r.name, ok = r.ok, expect = r.expect and "reaches" or "does not reach",
+      results[k] = { name = r.name, ok = r.ok,
+        expect = r.expect == "state" and "state" or r.expect and "reaches" or "does not reach",
         pairs = r.pairs, seconds = r.seconds, rtt = r.rtt, failures = r.failures, summary = r.summary,
+        held_after = r.held_after,
         where = r.where and r.where:gsub(": $", "") or nil }
     end
     doc[i] = { script = run.script, status = run.status, error = run.error,

@@ -47,13 +47,12 @@ local function sorted_key(t)
   return table.concat(k, ",")
 end
 
--- plan(lab [, opts]) -> { [node] = { { dst = "10.1.2.0/24", nexthops = { {via=, dev=}, ... } }, ... } },
---   compiled: { res = core.spf's result, routers = { [router] = its number
---   in res }, via = { per adjacency entry, the neighbour's address } }
--- opts.aggregate = false keeps one route per destination.  In a dual-stack
--- lab, res:install(i, ns, 6) installs the IPv6 twins (ipam.twin).
-function M.plan(lab, opts)
-  opts = opts or {}
+-- graph(lab) -> the routed graph: { routers = { node, ... },
+--   adj = { [router] = { { to = router, via = its address, dev = our
+--   interface, src = our address }, ... } },
+--   dests = { { owners = { router, ... }, prefixes = { {n=, len=}, ... } }, ... }
+--   (host segments, then loopbacks), gateway = { [host] = { via = } } }
+function M.graph(lab)
   local v4 = addresses(lab)
   local segs = l2.segments(lab)
   local routers, is_router = {}, {}
@@ -91,7 +90,8 @@ function M.plan(lab, opts)
     for _, x in ipairs(rs) do
       for _, y in ipairs(rs) do
         if x.node ~= y.node then
-          table.insert(adj[x.node], { to = y.node, via = ip4.ntoa(y.n), dev = x.ifname })
+          table.insert(adj[x.node], { to = y.node, via = ip4.ntoa(y.n), dev = x.ifname,
+            src = ip4.ntoa(x.n) })
         end
       end
     end
@@ -113,6 +113,18 @@ function M.plan(lab, opts)
       if a.n >> 24 ~= 127 then dest({ r }, a.n, a.len) end
     end
   end
+  return { routers = routers, adj = adj, dests = order, gateway = gateway }
+end
+
+-- plan(lab [, opts]) -> { [node] = { { dst = "10.1.2.0/24", nexthops = { {via=, dev=}, ... } }, ... } },
+--   compiled: { res = core.spf's result, routers = { [router] = its number
+--   in res }, via = { per adjacency entry, the neighbour's address } }
+-- opts.aggregate = false keeps one route per destination.  In a dual-stack
+-- lab, res:install(i, ns, 6) installs the IPv6 twins (ipam.twin).
+function M.plan(lab, opts)
+  opts = opts or {}
+  local g = M.graph(lab)
+  local routers, adj, order, gateway = g.routers, g.adj, g.dests, g.gateway
 
   -- the graph as arrays: routers 1..#routers, adjacency entries router by
   -- router (entry e: to[e], via[e], dev[e]), destinations in order
@@ -176,11 +188,20 @@ end
 -- shortest paths, ECMP where they tie, aggregated; hosts default to their
 -- gateway.  Routers with ECMP get loose reverse-path filtering; the
 -- host-wide neighbour table is checked first.  opts.aggregate = false
--- keeps one route per destination.
+-- keeps one route per destination.  With opts.protocol ("bgp", "ospf") a
+-- routing daemon (opts.daemon: "frr" or "bird") in every router computes
+-- the routes instead, from configs nsrun writes (nsrun.protocols), started
+-- at once.
 function class.Lab:autoroute(opts)
   class.alive(self)
   util.arg(opts == nil or type(opts) == "table", 1, "autoroute", "table expected")
   self.times.build = self.times.build or core.now() - self.started
+  if opts and opts.protocol then
+    local info = require("nsrun.protocols").configure(self, opts)
+    self:neighbours()
+    self:start()
+    return info
+  end
   if self.plan then return {} end   -- the pre-flight pass: routes name nothing
   self:neighbours()
   local plan, compiled = class.timed(self, "routes", function() return M.plan(self, opts) end)

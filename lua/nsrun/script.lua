@@ -110,12 +110,18 @@ function M.opened_since(first)
   return labs, results
 end
 
--- containers_running(labs) -> true, or false, why: a script that ended with
--- a container of its labs gone (its command exited) failed: the lab is not
--- the one asked for.
+-- containers_running(labs) -> true, or false, why: when a script ends, its
+-- labs' daemons start if they have not (lab:start), and a container whose
+-- command exited or a daemon that ended fails the run: the lab is not the
+-- one asked for.
 function M.containers_running(labs)
   for _, lab in ipairs(labs) do
+    if not lab.destroyed then
+      local started, err = pcall(lab.start, lab)
+      if not started then return false, tostring(err) end
+    end
     local ok, why = lab:containers_running()
+    if ok then ok, why = lab:daemons_running() end
     if not ok then return false, tostring(why) end
   end
   return true

@@ -20,7 +20,7 @@ end
 local function hints(lab, removing)
   local s = lab:summary()
   local t = {}
-  for _, phase in ipairs { "build", "addresses", "routes", "check" } do
+  for _, phase in ipairs { "build", "addresses", "routes", "daemons", "check" } do
     if s.times[phase] then t[#t + 1] = ("%s %.2f s"):format(phase, s.times[phase]) end
   end
   local state = lab.dry and "(dry: nothing was made)" or removing and "was up" or "is up"
