@@ -149,15 +149,13 @@ static int m_running(lua_State *L)
 	return 1;
 }
 
-/* proc_alive(pid, start) -> bool */
+/* proc_alive(pid, start) -> bool: it runs (not ended, not a zombie) */
 static int l_proc_alive(lua_State *L)
 {
-	unsigned long long now;
 	lua_Integer pid = luaL_checkinteger(L, 1);
 	lua_Integer start = luaL_checkinteger(L, 2);
 
-	lua_pushboolean(L, nsr_proc_start((pid_t)pid, &now) == 0 &&
-			   now == (unsigned long long)start);
+	lua_pushboolean(L, nsr_proc_alive((pid_t)pid, (unsigned long long)start));
 	return 1;
 }
 

@@ -62,9 +62,7 @@ static int read_journal(int fd, const char *lab, nsr_labinfo *info, nsr_error *e
 
 int nsr_labinfo_alive(const nsr_labinfo *info)
 {
-	unsigned long long start;
-
-	return info->pid > 1 && nsr_proc_start(info->pid, &start) == 0 && start == info->start;
+	return info->pid > 1 && nsr_proc_alive(info->pid, info->start);
 }
 
 /* The lab's journal, opened for reading: an fd, or -errno. */

@@ -328,7 +328,8 @@ out:
 	return rc;
 }
 
-int nsr_proc_start(pid_t pid, unsigned long long *start)
+/* The state (R, S, Z, ...) and start time of pid, from /proc/PID/stat. */
+static int proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
 	char path[64], buf[1024], *p;
 	ssize_t n;
@@ -343,14 +344,31 @@ int nsr_proc_start(pid_t pid, unsigned long long *start)
 		return -EIO;
 	buf[n] = 0;
 	/* comm may hold spaces and parentheses: fields follow the last ')' */
-	if (!(p = strrchr(buf, ')')))
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || !p[2])
 		return -EIO;
-	/* state is field 3; starttime is field 22 */
+	*state = p[2];	/* field 3 */
+	/* starttime is field 22 */
 	for (int field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", start) != 1)
 		return -EIO;
 	return 0;
+}
+
+int nsr_proc_start(pid_t pid, unsigned long long *start)
+{
+	char state;
+
+	return proc_stat(pid, &state, start);
+}
+
+int nsr_proc_alive(pid_t pid, unsigned long long start)
+{
+	unsigned long long now;
+	char state;
+
+	waitpid(pid, NULL, WNOHANG);	/* ours, and ended: reaped */
+	return proc_stat(pid, &state, &now) == 0 && now == start && state != 'Z' && state != 'X';
 }
 
 int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,

@@ -43,6 +43,10 @@ int nsr_spawn(nsr_ns *ns, char *const argv[], const char *logpath, struct nsr_jo
 /* The start time of pid, in clock ticks since boot. */
 int nsr_proc_start(pid_t pid, unsigned long long *start);
 
+/* Whether the process that started at start still runs as pid: not ended,
+ * not a zombie waiting to be reaped (one of nsrun's own is reaped). */
+int nsr_proc_alive(pid_t pid, unsigned long long start);
+
 /* End pid if it is still the process that started at start: SIGTERM, then
  * SIGKILL after grace_ms.  A process already gone is not an error. */
 int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,
