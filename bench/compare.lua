@@ -31,14 +31,6 @@ local PYTHON = args.python or "/usr/bin/python3"
 local FREE_WAIT = args.free_wait or 120
 local LOAD0 = io.open("/proc/loadavg"):read("l"):match("^(%S+ %S+ %S+)")
 
--- Inside bench/run's private network namespace the kernel does not show the
--- neighbour-table thresholds (net.ipv4.neigh.default.gc_thresh*: host-wide,
--- in the initial namespace only), and lab:autoroute() could not check them
--- (this benchmark does not ping).
-if not io.open("/proc/sys/net/ipv4/neigh/default/gc_thresh3") then
-  require("nsrun.lab").Lab.neighbours = function() end
-end
-
 -- Mininet, if installed for the python that runs it (not a pyenv shim's)
 local MININET = tostring(args.mininet or 1) ~= "0"
   and os.execute(PYTHON .. " -c 'import mininet.net, mininet.nodelib' 2>/dev/null")

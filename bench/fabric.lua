@@ -6,14 +6,6 @@
 local nsrun = require "nsrun"
 local core = nsrun.core
 
--- Inside bench/run's private network namespace the kernel does not show the
--- neighbour-table thresholds (net.ipv4.neigh.default.gc_thresh*: host-wide,
--- in the initial namespace only), and lab:autoroute() could not check them:
--- bench/run raises them on the host, before it enters the namespace.
-if not io.open("/proc/sys/net/ipv4/neigh/default/gc_thresh3") then
-  require("nsrun.lab").Lab.neighbours = function() end
-end
-
 local sizes = {}
 for k in tostring(args.sizes or "4,8,16"):gmatch("%d+") do sizes[#sizes + 1] = tonumber(k) end
 local out = args.out or "bench/results/fabric.md"

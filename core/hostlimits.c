@@ -65,6 +65,29 @@ static int kept(const char *key)
 	return found;
 }
 
+/* key exists only in the initial namespace and nsrun runs in another: it
+ * reads it there (changing it would outlast the labs this state directory
+ * knows): 0 when it holds want, -ERANGE and what it is when lower, -ENOENT
+ * when it cannot be read. */
+static int initial_only(const char *key, long want, nsr_error *e)
+{
+	nsr_ns *init;
+	char now[32];
+	int err;
+
+	if (nsr_ns_open_initial(&init, NULL) < 0)
+		return nsr_failmsg(e, -ENOENT, "%s: not in this network namespace, and the "
+				   "initial one cannot be read", key);
+	err = nsr_sysctl_get(init, key, now, sizeof now, NULL);
+	nsr_ns_close(init);
+	if (err < 0)
+		return nsr_failmsg(e, -ENOENT, "%s: not in this network namespace, and the "
+				   "initial one cannot be read", key);
+	if (atol(now) >= want)
+		return 0;
+	return nsr_failmsg(e, -ERANGE, "%s is %s in the initial network namespace", key, now);
+}
+
 int nsr_host_raise(const char *key, long want, char *old, size_t size, nsr_error *e)
 {
 	char now[32], value[32];
@@ -76,11 +99,12 @@ int nsr_host_raise(const char *key, long want, char *old, size_t size, nsr_error
 		return nsr_failmsg(e, -EINVAL, "host setting %s: not one nsrun raises", key);
 	if ((err = nsr_ns_open_root(&root, e)) < 0)
 		return err;
-	/* only the initial namespace has it: elsewhere (unshare -n) nothing
-	 * to raise */
-	if (nsr_sysctl_get(root, key, now, sizeof now, NULL) < 0 || atol(now) >= want) {
+	/* only the initial namespace has it: not in another (unshare -n) */
+	if ((err = nsr_sysctl_get(root, key, now, sizeof now, NULL)) < 0 || atol(now) >= want) {
 		nsr_ns_close(root);
-		return 0;
+		if (err == -ENOENT)
+			return initial_only(key, want, e);
+		return err < 0 ? nsr_fail(e, err, "sysctl %s", key) : 0;
 	}
 	if ((fd = lock(e)) < 0) {
 		nsr_ns_close(root);

@@ -21,8 +21,10 @@
 
 /* Raise the host's key (a net.* sysctl of the initial namespace) to want
  * when it is lower.  Return 1 and its old value in old (size bytes) when
- * raised, 0 when it holds want already or does not exist here (nsrun runs
- * in another network namespace, where the key is not), or -errno. */
+ * raised, 0 when it holds want already, or -errno.  In a network namespace
+ * other than the initial one, where the key is not, it is read in the
+ * initial namespace (PID 1's) and left as it is: 0 when it holds want,
+ * -ERANGE when lower (e says what it is), -ENOENT when it cannot be read. */
 int nsr_host_raise(const char *key, long want, char *old, size_t size, nsr_error *e);
 
 /* Put back what labs raised, if no lab is left.  Best effort. */

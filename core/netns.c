@@ -385,6 +385,19 @@ int nsr_ns_open_root(nsr_ns **out, nsr_error *e)
 	return 0;
 }
 
+int nsr_ns_open_initial(nsr_ns **out, nsr_error *e)
+{
+	int fd = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return nsr_fail(e, -errno, "open the initial network namespace");
+	if (!(*out = ns_new("", fd))) {
+		close(fd);
+		return nsr_fail(e, -ENOMEM, "open the initial network namespace");
+	}
+	return 0;
+}
+
 int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e)
 {
 	char path[sizeof NSR_NETNS_DIR + NSR_NAME_MAX + 1];

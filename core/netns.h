@@ -70,6 +70,10 @@ int nsr_ns_running(const nsr_ns *ns);
 /* The namespace nsrun was started in (the host's, usually). */
 int nsr_ns_open_root(nsr_ns **out, nsr_error *e);
 
+/* PID 1's network namespace, the initial one unless nsrun runs in a PID
+ * namespace of its own; for reading its settings (no netlink socket). */
+int nsr_ns_open_initial(nsr_ns **out, nsr_error *e);
+
 /* Commands run in ns from now on (proc.h) see directory src at dst, which
  * must exist: a bind mount in their mount namespace, nothing on the host. */
 int nsr_ns_bind(nsr_ns *ns, const char *src, const char *dst, nsr_error *e);
