@@ -195,6 +195,29 @@ static int lock_journal(int fd, const char *lab, int force, nsr_error *e)
 	return nsr_failmsg(e, -EBUSY, "lab %s: its journal is still locked after 10 s", lab);
 }
 
+/* End the processes the journal records (nsr_procs_end). */
+static int end_procs(const nsr_labinfo *info, nsr_error *e)
+{
+	pid_t *pid = calloc((size_t)info->nrec + 1, sizeof *pid);
+	unsigned long long *start = calloc((size_t)info->nrec + 1, sizeof *start);
+	int n = 0, err;
+
+	if (!pid || !start) {
+		free(pid);
+		free(start);
+		return nsr_fail(e, -ENOMEM, "end the lab's processes");
+	}
+	for (int i = 0; i < info->nrec; i++)
+		if (!strcmp(info->rec[i].kind, "proc")) {
+			pid[n] = (pid_t)atoll(info->rec[i].arg[0]);
+			start[n++] = strtoull(info->rec[i].arg[1], NULL, 10);
+		}
+	err = nsr_procs_end(pid, start, n, 1000, e);
+	free(pid);
+	free(start);
+	return err;
+}
+
 int nsr_lab_destroy(const char *lab, int force, int *problems, nsr_error *e)
 {
 	char dir[sizeof NSR_STATE_DIR + NSR_NAME_MAX + 2];
@@ -220,11 +243,8 @@ int nsr_lab_destroy(const char *lab, int force, int *problems, nsr_error *e)
 		close(fd);
 		return err;
 	}
-	/* Processes first: they may hold namespaces open. */
-	for (int i = info.nrec - 1; i >= 0; i--)
-		if (!strcmp(info.rec[i].kind, "proc"))
-			note(problems, e, nsr_proc_end((pid_t)atoll(info.rec[i].arg[0]),
-					strtoull(info.rec[i].arg[1], NULL, 10), 1000, &why), &why);
+	/* Processes first, all at once: they may hold namespaces open. */
+	note(problems, e, end_procs(&info, &why), &why);
 	/* Links in namespaces the lab attached, while those are named. */
 	for (int i = info.nrec - 1; i >= 0; i--) {
 		nsr_record *r = &info.rec[i];

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -371,32 +372,82 @@ int nsr_proc_alive(pid_t pid, unsigned long long start)
 	return proc_stat(pid, &state, &now) == 0 && now == start && state != 'Z' && state != 'X';
 }
 
+/* Wait until every pidfd in pf reads (its process ended) or ms pass;
+ * those that ended get fd -1. */
+static void wait_ended(struct pollfd *pf, int n, int ms)
+{
+	struct timespec t0, t;
+	int left = n, el;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (left > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		el = (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (el >= ms || poll(pf, (nfds_t)n, ms - el) <= 0)
+			return;
+		left = 0;
+		for (int i = 0; i < n; i++) {
+			if (pf[i].fd >= 0 && pf[i].revents) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+			}
+			left += pf[i].fd >= 0;
+		}
+	}
+}
+
+/* At most this many pidfds open at once (well under RLIMIT_NOFILE's 1024). */
+#define END_BATCH 256
+
+int nsr_procs_end(const pid_t *pid, const unsigned long long *start, int n, int grace_ms,
+		  nsr_error *e)
+{
+	struct pollfd pf[END_BATCH];
+	pid_t who[END_BATCH];
+	unsigned long long now;
+	int err = 0;
+
+	for (int at = 0; at < n; at += END_BATCH) {
+		int m = 0;
+
+		for (int i = at; i < n && i < at + END_BATCH; i++) {
+			int fd;
+
+			if (start[i] == 0 || pid[i] <= 1)
+				continue;	/* gone before its start was read: not ours */
+			if ((fd = (int)syscall(SYS_pidfd_open, pid[i], 0)) < 0) {
+				if (errno != ESRCH && err == 0)
+					err = nsr_fail(e, -errno, "process %d", (int)pid[i]);
+				continue;
+			}
+			/* Holding the pidfd, the PID cannot be reused: check it is ours. */
+			if (nsr_proc_start(pid[i], &now) < 0 || now != start[i]) {
+				close(fd);
+				continue;
+			}
+			syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0);
+			pf[m] = (struct pollfd){ .fd = fd, .events = POLLIN };
+			who[m++] = pid[i];
+		}
+		/* all of them at once: SIGTERM, grace_ms, then SIGKILL */
+		wait_ended(pf, m, grace_ms);
+		for (int i = 0; i < m; i++)
+			if (pf[i].fd >= 0)
+				syscall(SYS_pidfd_send_signal, pf[i].fd, SIGKILL, NULL, 0);
+		wait_ended(pf, m, 1000);
+		for (int i = 0; i < m; i++) {
+			if (pf[i].fd >= 0)
+				close(pf[i].fd);
+			waitpid(who[i], NULL, WNOHANG);	/* reap it if it was our child */
+		}
+	}
+	return err;
+}
+
 int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,
 		 nsr_error *e)
 {
-	unsigned long long now;
-	struct pollfd pf;
-	int fd;
-
-	if (start == 0 || pid <= 1)
-		return 0;	/* gone before its start was read: not ours to end */
-	fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
-		return errno == ESRCH ? 0 : nsr_fail(e, -errno, "process %d", (int)pid);
-	/* Holding the pidfd, the PID cannot be reused: check it is ours. */
-	if (nsr_proc_start(pid, &now) < 0 || now != start) {
-		close(fd);
-		return 0;
-	}
-	syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0);
-	pf = (struct pollfd){ .fd = fd, .events = POLLIN };
-	if (poll(&pf, 1, grace_ms) == 0) {
-		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-		poll(&pf, 1, 1000);
-	}
-	close(fd);
-	waitpid(pid, NULL, WNOHANG);	/* reap it if it was our child */
-	return 0;
+	return nsr_procs_end(&pid, &start, 1, grace_ms, e);
 }
 
 int nsr_sock_ready(const char *path)

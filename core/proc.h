@@ -52,6 +52,11 @@ int nsr_proc_alive(pid_t pid, unsigned long long start);
 int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,
 		 nsr_error *e);
 
+/* The same for n processes at once (a lab's daemons): all get SIGTERM,
+ * then those left after grace_ms SIGKILL, a few hundred at a time. */
+int nsr_procs_end(const pid_t *pid, const unsigned long long *start, int n, int grace_ms,
+		  nsr_error *e);
+
 /* Whether a daemon answers on the unix stream socket at path (its control
  * socket: vtysh's, birdc's): a connect() succeeds. */
 int nsr_sock_ready(const char *path);
