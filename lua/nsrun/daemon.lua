@@ -275,7 +275,9 @@ function Lab:start()
     end
   end
   self.times.daemons = (self.times.daemons or 0) + core.now() - t0
-  return self
+  -- the model now, so that `nsrun exec LAB NODE -- vtysh` reaches a node's
+  -- daemons while the script still runs (waits for them to converge)
+  return self:save()
 end
 
 -- lab:daemons_running() -> true, or nil and an nsrun.error: the first

@@ -105,6 +105,7 @@ local function frr_bgp(r, info)
   t[#t + 1] = " bgp bestpath as-path multipath-relax\n"
   for _, e in ipairs(info.g.adj[r]) do
     t[#t + 1] = (" neighbor %s remote-as %d\n"):format(e.via, info.asn[e.to])
+    t[#t + 1] = (" neighbor %s timers connect 1\n"):format(e.via)
     if info.bfd then t[#t + 1] = (" neighbor %s bfd\n"):format(e.via) end
   end
   t[#t + 1] = " !\n address-family ipv4 unicast\n"
@@ -123,7 +124,7 @@ local function bird_bgp(r, info)
   if info.bfd then t[#t + 1] = "protocol bfd { }\n" end
   t[#t + 1] = ("define OWN = [ %s ];\n"):format(#nets > 0 and table.concat(nets, ", ") or "0.0.0.0/32")
   t[#t + 1] = "filter announce { if source = RTS_BGP || net ~ OWN then accept; reject; }\n"
-  t[#t + 1] = ("template bgp fabric { local as %d; hold time 9; keepalive time 3; connect retry time 1;"
+  t[#t + 1] = ("template bgp fabric { local as %d; hold time 9; keepalive time 3; connect delay time 1; connect retry time 1;"
     .. " error wait time 1, 5;%s ipv4 { import all; export filter announce; }; }\n")
     :format(info.asn[r], info.bfd and " bfd on;" or "")
   for i, e in ipairs(info.g.adj[r]) do
@@ -157,7 +158,11 @@ local function frr_ospf(r, info)
     t[#t + 1] = ("interface %s\n ip ospf network point-to-point\n ip ospf hello-interval 1\n"
       .. " ip ospf dead-interval 4\n%s!\n"):format(i, info.bfd and " ip ospf bfd\n" or "")
   end
-  t[#t + 1] = ("router ospf\n ospf router-id %s\n"):format(router_id(r))
+  -- a router's LSA sent, and taken, again at once as its adjacencies come
+  -- up one at a time (FRR waits 5 s between two, takes one a second); SPF
+  -- as FRR throttles it (backing off to 5 s: a big fabric stays calm)
+  t[#t + 1] = ("router ospf\n ospf router-id %s\n timers throttle lsa all 0\n"
+    .. " timers lsa min-arrival 0\n"):format(router_id(r))
   for _, i in ipairs(stub) do t[#t + 1] = (" passive-interface %s\n"):format(i) end
   t[#t + 1] = " network 0.0.0.0/0 area 0\n maximum-paths 64\nexit\n!\n"
   return table.concat(t)

@@ -126,6 +126,30 @@ out=$("$NSRUN" "$tmp/bad3.lua" 2>&1); rc=$?
   || fail "unknown daemon: exit $rc: $out"
 expect_clean "after an unknown daemon"
 
+# while the script still runs (waiting for convergence, say), nsrun exec
+# reaches a node's daemons
+cat >"$tmp/live.lua" <<'LUA'
+local lab = require("nsrun").lab "live"
+lab:leafspine { spines = 1, leaves = 2, hosts = 1 }
+lab:autoaddr()
+lab:autoroute { protocol = "bgp", daemon = "bird" }
+io.open(args.dir .. "/started", "w"):close()
+for _ = 1, 300 do
+  local f = io.open(args.dir .. "/done")
+  if f then f:close(); break end
+  require("nsrun").core.sleep(0.1)
+end
+LUA
+"$NSRUN" "$tmp/live.lua" dir="$tmp" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 300); do [ -e "$tmp/started" ] && break; sleep 0.1; done
+lo=$(ip -n leaf1 -4 -br addr show lo | grep -o '10\.[0-9.]*' | head -1)
+check "while its script runs, nsrun exec LAB leaf1 -- birdc reaches leaf1's BIRD (router id $lo)" bash -c \
+  "[ -n '$lo' ] && '$NSRUN' exec live leaf1 -- birdc show status | grep -q 'Router ID is $lo'"
+touch "$tmp/done"; wait $pid
+check "nsrun destroy live" "$NSRUN" destroy live
+expect_clean "after the live lab"
+
 # a daemon killed while the lab runs: the next check says which, with its log
 cat >"$tmp/kill.lua" <<'LUA'
 local lab = require("nsrun").lab "kd"

@@ -1,6 +1,7 @@
 -- Pure Lua tests of the fabric layer, no root: dry labs (nothing is made).
 -- Counts match the formulas; no address is given twice and no two segments
--- overlap; ECMP fan-out matches the graph; aggregation changes no path.
+-- overlap; ECMP fan-out matches the graph; aggregation changes no path;
+-- eBGP's ASNs follow RFC 7938.
 -- Prints TAP; exits non-zero when a test fails.
 local nsrun = require "nsrun"
 local ip4 = require "nsrun.ip4"
@@ -352,6 +353,47 @@ do
   ok(v6 * 2 == #plan, "dual stack: an IPv6 twin for every IPv4 address")
   e = select(2, pcall(lab.autoaddr, dry(), { ipv6 = "fd00::/64" }))
   ok(tostring(e):find("give an IPv6 /96"), "ipv6 pool must be a /96")
+end
+
+-- eBGP's numbering (RFC 7938 section 5.2): one ASN for the top tier, one per
+-- pod in the tiers between, one per router next to the hosts
+do
+  local protocols = require "nsrun.protocols"
+  local function asns(lab, base)
+    lab:autoaddr()
+    return protocols.asns(lab, routing.graph(lab), base)
+  end
+  local lab = dry()
+  local t = lab:fattree(4)
+  local asn = asns(lab)
+  local function distinct(list)
+    local set, count = {}, 0
+    for _, r in ipairs(list) do
+      if not set[asn[r]] then set[asn[r]] = true; count = count + 1 end
+    end
+    return count
+  end
+  ok(distinct(t.core) == 1 and asn[t.core[1]] == 64512, "fat-tree: the cores share 64512")
+  local pods = {}
+  for _, a in ipairs(t.agg) do
+    pods[a.pod] = pods[a.pod] or asn[a]
+    ok(pods[a.pod] == asn[a], ("fat-tree: %s has its pod's ASN"):format(a.name))
+  end
+  ok(distinct(t.agg) == 4, "fat-tree: one ASN per pod's aggregation switches")
+  ok(distinct(t.edge) == #t.edge, "fat-tree: every edge switch its own ASN")
+  local all = {}
+  for _, l in ipairs { t.core, t.agg, t.edge } do for _, r in ipairs(l) do all[#all + 1] = r end end
+  ok(distinct(all) == 1 + 4 + 8, "fat-tree: 13 ASNs, no tier sharing one with another")
+  lab = dry()
+  t = lab:leafspine { spines = 2, leaves = 3 }
+  asn = asns(lab, 65000)
+  ok(distinct(t.spines) == 1 and distinct(t.leaves) == 3 and asn[t.spines[1]] == 65000,
+    "leaf-spine: the spines share the base ASN, each leaf its own")
+  lab = dry()
+  t = lab:leafspine { spines = 1, leaves = 1100, hosts = 1 }
+  asn = asns(lab)
+  ok(asn[t.spines[1]] == 4200000000 and distinct(t.leaves) == 1100,
+    "over 1023 ASNs: 4-byte private ones from 4200000000")
 end
 
 for _, lab in ipairs(nsrun.opened) do lab:destroy() end

@@ -33,6 +33,13 @@ local function hints(lab, removing)
   if first then
     print(("  explore: ip netns exec %s ip route"):format(first.nsname))
   end
+  for _, node in ipairs(lab.order) do   -- the first node that runs daemons
+    if node.daemon then
+      print(("  daemons: nsrun exec %s %s -- %s"):format(lab.name, node.name,
+        node.daemon.kind == "frr" and "vtysh" or "birdc"))
+      break
+    end
+  end
   print(("  remove:  nsrun destroy %s"):format(lab.name))
 end
 
