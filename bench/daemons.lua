@@ -25,13 +25,7 @@ local ospf_max = tonumber(args.ospf_max) or 8
 local within = tonumber(args.within) or 300
 local out = args.out or "bench/results/daemons.md"
 
-local function read(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("nsrun.util").slurp
 
 local TICK = tonumber(io.popen("getconf CLK_TCK"):read("l")) or 100
 

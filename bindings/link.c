@@ -64,32 +64,31 @@ static void dev_opts(lua_State *L, int t, nsr_dev *d)
 	d->vlan_filtering = nsrun_boolfield(L, t, "vlan_filtering");
 }
 
-static int m_dev(lua_State *L)
+/* A device of kind (NULL: the options' type), its options at index 3 */
+static int add_dev(lua_State *L, const char *kind)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
 	const char *name = luaL_checkstring(L, 2);
 	nsr_dev d = NSR_DEV_DEFAULTS;
 	nsr_error e = { 0 };
 
-	luaL_checktype(L, 3, LUA_TTABLE);
-	dev_opts(L, 3, &d);
+	d.kind = kind;
+	if (!kind || !lua_isnoneornil(L, 3)) {
+		luaL_checktype(L, 3, LUA_TTABLE);
+		dev_opts(L, 3, &d);
+	}
 	return nsrun_result(L, nsr_dev_add(ns, name, &d, &e), &e);
+}
+
+static int m_dev(lua_State *L)
+{
+	return add_dev(L, NULL);
 }
 
 /* ns:bridge(name [, { stp = bool, vlan_filtering = bool, mtu = n }]) */
 static int m_bridge(lua_State *L)
 {
-	nsr_ns *ns = nsrun_checkns(L, 1);
-	const char *name = luaL_checkstring(L, 2);
-	nsr_dev d = NSR_DEV_DEFAULTS;
-	nsr_error e = { 0 };
-
-	d.kind = "bridge";
-	if (!lua_isnoneornil(L, 3)) {
-		luaL_checktype(L, 3, LUA_TTABLE);
-		dev_opts(L, 3, &d);
-	}
-	return nsrun_result(L, nsr_dev_add(ns, name, &d, &e), &e);
+	return add_dev(L, "bridge");
 }
 
 /* ns:bridge_vlan(ifname, vid [, { pvid =, untagged =, self =, del = }]):

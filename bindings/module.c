@@ -175,6 +175,17 @@ void nsrun_preload(lua_State *L)
 	lua_pop(L, 1);
 }
 
+static const luaL_Reg funcs[] = {
+	{ "now", l_now },
+	{ "rusage", l_rusage },
+	{ "isatty", l_isatty },
+	{ "sleep", l_sleep },
+	{ "where", l_where },
+	{ "mkdir", l_mkdir },
+	{ "chown", l_chown },
+	{ NULL, NULL }
+};
+
 int luaopen_nsrun(lua_State *L)
 {
 	const struct nsrun_embedded *m;
@@ -195,20 +206,7 @@ int luaopen_nsrun(lua_State *L)
 	nsrun_open_docker(L);
 	nsrun_open_spf(L);
 	nsr_raise_nofile();
-	lua_pushcfunction(L, l_now);
-	lua_setfield(L, -2, "now");
-	lua_pushcfunction(L, l_rusage);
-	lua_setfield(L, -2, "rusage");
-	lua_pushcfunction(L, l_isatty);
-	lua_setfield(L, -2, "isatty");
-	lua_pushcfunction(L, l_sleep);
-	lua_setfield(L, -2, "sleep");
-	lua_pushcfunction(L, l_where);
-	lua_setfield(L, -2, "where");
-	lua_pushcfunction(L, l_mkdir);
-	lua_setfield(L, -2, "mkdir");
-	lua_pushcfunction(L, l_chown);
-	lua_setfield(L, -2, "chown");
+	luaL_setfuncs(L, funcs, 0);
 	lua_pushliteral(L, NSRUN_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_pushliteral(L, NSR_STATE_DIR);

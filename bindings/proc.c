@@ -6,16 +6,13 @@
 #include "nsrun.h"
 #include "proc.h"
 
-/* ns:run(argv) -> status, stdout, stderr */
-static int m_run(lua_State *L)
+/* argv in ns (NULL: where nsrun runs) -> status, stdout, stderr */
+static int run(lua_State *L, nsr_ns *ns, char **argv)
 {
-	nsr_ns *ns = nsrun_checkns(L, 1);
-	char **argv = nsrun_checkargv(L, 2);
 	nsr_buf out, err;
 	nsr_error e = { 0 };
-	int status, rc;
+	int status, rc = nsr_run(ns, argv, &status, &out, &err, &e);
 
-	rc = nsr_run(ns, argv, &status, &out, &err, &e);
 	if (rc == 0) {
 		lua_pushinteger(L, status);
 		lua_pushlstring(L, out.data, out.len);
@@ -24,6 +21,14 @@ static int m_run(lua_State *L)
 	free(out.data);
 	free(err.data);
 	return rc < 0 ? nsrun_result(L, rc, &e) : 3;
+}
+
+/* ns:run(argv) -> status, stdout, stderr */
+static int m_run(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+
+	return run(L, ns, nsrun_checkargv(L, 2));
 }
 
 /* ns:exec(argv) -> status: with nsrun's stdin, stdout, stderr */
@@ -83,19 +88,7 @@ static int m_spawn(lua_State *L)
  * namespace (Graphviz's dot, say: no root needed) */
 static int l_run(lua_State *L)
 {
-	char **argv = nsrun_checkargv(L, 1);
-	nsr_buf out, err;
-	nsr_error e = { 0 };
-	int status, rc = nsr_run(NULL, argv, &status, &out, &err, &e);
-
-	if (rc == 0) {
-		lua_pushinteger(L, status);
-		lua_pushlstring(L, out.data, out.len);
-		lua_pushlstring(L, err.data, err.len);
-	}
-	free(out.data);
-	free(err.data);
-	return rc < 0 ? nsrun_result(L, rc, &e) : 3;
+	return run(L, NULL, nsrun_checkargv(L, 1));
 }
 
 /* ns:bind(src, dst): commands run here see src at dst (their own mount

@@ -25,7 +25,7 @@ local core = require "nsrun.core"
 local util = require "nsrun.util"
 local class = require "nsrun.class"
 
-local fail, arg = util.fail, util.arg
+local fail, arg, slurp = util.fail, util.arg, util.slurp
 local Lab, Node = class.Lab, class.Node
 
 local M = {}
@@ -40,14 +40,6 @@ local function exists(path)
   local f = io.open(path)
   if f then f:close() end
   return f ~= nil
-end
-
-local function slurp(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
 end
 
 -- The last lines of a log, for a message.

@@ -76,4 +76,13 @@ end
 -- eprintf(fmt, ...): to stderr, for the command line's messages
 function M.eprintf(fmt, ...) io.stderr:write(fmt:format(...)) end
 
+-- slurp(path) -> a file's whole text, or nil when it cannot be read
+function M.slurp(path)
+  local f = io.open(path)
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
 return M
