@@ -110,6 +110,12 @@ int nsr_host_raise(const char *key, long want, char *old, size_t size, nsr_error
 		nsr_ns_close(root);
 		return fd;
 	}
+	/* again under the lock: another nsrun may have raised it meanwhile */
+	if (nsr_sysctl_get(root, key, now, sizeof now, NULL) == 0 && atol(now) >= want) {
+		close(fd);
+		nsr_ns_close(root);
+		return 0;
+	}
 	err = 0;
 	if (!kept(key)) {
 		if (!(f = fopen(NSR_HOST_SYSCTLS, "ae")))

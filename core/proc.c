@@ -381,9 +381,15 @@ static void wait_ended(struct pollfd *pf, int n, int ms)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (left > 0) {
+		int r;
+
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		el = (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		if (el >= ms || poll(pf, (nfds_t)n, ms - el) <= 0)
+		if (el >= ms)
+			return;
+		if ((r = poll(pf, (nfds_t)n, ms - el)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			return;
 		left = 0;
 		for (int i = 0; i < n; i++) {

@@ -3,7 +3,7 @@
 -- The kernel's neighbour table is one for all namespaces
 -- (net.ipv4/ipv6.neigh.default.gc_thresh1/2/3, 128/512/1024 by default);
 -- a lab with more entries than that loses pings everywhere.  nsrun raises
--- them in the host when a lab needs more, and says so; core/limits.c keeps
+-- them in the host when a lab needs more, and says so; core/hostlimits.c keeps
 -- the values the host had and puts them back when the last lab is gone.
 local core = require "nsrun.core"
 local util = require "nsrun.util"
@@ -53,8 +53,8 @@ function Lab:neighbours()
       if was == nil then util.fail(msg, code, self.name) end
       old[i] = was
     end
-    if old[3] then
-      raised[#raised + 1] = ("net.%s from %s/%s/%s"):format(fam, old[1] or "-", old[2] or "-", old[3])
+    if old[1] or old[2] or old[3] then
+      raised[#raised + 1] = ("net.%s from %s/%s/%s"):format(fam, old[1] or "-", old[2] or "-", old[3] or "-")
     end
   end
   if #raised > 0 then

@@ -93,15 +93,15 @@ function M.run(argv)
   end
   local states = {}
   for i, n in ipairs(nodes) do states[i] = node_state(m, n, peers) end
-  local procs = {}
+  local procs, known = {}, {}
+  for _, p in ipairs(m.procs or {}) do known[p.pid] = p end
   for _, r in ipairs(m.info.records) do
     if r[1] == "proc" then
       local pid, start = math.tointeger(tonumber(r[2])), math.tointeger(tonumber(r[3]))
-      procs[#procs + 1] = { pid = pid, running = pid and start and core.proc_alive(pid, start) or false }
+      local p = known[pid] or {}
+      procs[#procs + 1] = { pid = pid, running = pid and start and core.proc_alive(pid, start) or false,
+        node = p.node, cmd = p.cmd }
     end
-  end
-  for _, p in ipairs(m.procs or {}) do
-    for _, x in ipairs(procs) do if x.pid == p.pid then x.node, x.cmd = p.node, p.cmd end end
   end
   -- the bridges of the nodes shown (all of them for the whole lab)
   local shown = {}
