@@ -42,6 +42,16 @@ local function exists(path)
   return f ~= nil
 end
 
+-- Whether the daemon's programs are here, looked for once.
+local installed = {}
+local function present(kind, ...)
+  if installed[kind] == nil then
+    installed[kind] = true
+    for _, path in ipairs { ... } do installed[kind] = installed[kind] and exists(path) end
+  end
+  return installed[kind]
+end
+
 -- The last lines of a log, for a message.
 function M.tail(path, n)
   local text = slurp(path) or ""
@@ -51,8 +61,10 @@ function M.tail(path, n)
 end
 
 -- The text of a conf option: a string that holds a newline is the config
--- itself; another is a file's path (read now, named in errors).
+-- itself; another is a file's path (read now, named in errors); none, an
+-- empty config (to be given through vtysh or birdc).
 local function conf_text(node, conf, what)
+  if conf == nil then return "", nil end
   arg(type(conf) == "string", 1, what, "conf must be a config's text or a file's path")
   if conf:find("\n", 1, true) then return conf, nil end
   local text = slurp(conf)
@@ -68,9 +80,18 @@ local function write(path, text, user, group, mode)
 end
 
 -- The node's state directory, made with the daemon's owner.
+local SUN_PATH = 108   -- a Unix socket's path, its NUL included
+local SOCKET = "/fabricd.vty"   -- the longest name of a daemon's socket
+
 local function dirs(node, user, group)
   local base = node.lab.journal:dir() .. "/" .. node.nsname
   local d = { base = base, etc = base .. "/etc", run = base .. "/run", log = base .. "/log" }
+  -- nsrun knows a daemon is up by connecting to its socket there
+  if #d.run + #SOCKET >= SUN_PATH then
+    fail(("%s in %s: %s is too long a path for the daemons' sockets (%d bytes at most): "
+      .. "a shorter lab name or prefix"):format(node.daemon.kind, node.name, d.run .. SOCKET,
+      SUN_PATH - 1), nil, node.name)
+  end
   util.check(core.mkdir(base, 493))                     -- 0755
   for _, k in ipairs { "etc", "run", "log" } do
     util.check(core.mkdir(d[k], 488))                   -- 0750
@@ -115,8 +136,8 @@ end
 -- node:frr{ daemons = { "bgpd", ... }, conf = text | path } -> node: FRR in
 -- the node: zebra and staticd, and the daemons named, with the integrated
 -- config frr.conf (`frr defaults datacenter` in it picks that profile).
--- The config is checked at once (vtysh --dryrun --inputfile): an error names the node,
--- the file and FRR's message.
+-- The config is checked at once (vtysh --dryrun --inputfile; not with
+-- check = false): an error names the node, the file and FRR's message.
 function Node:frr(opts)
   attach(self, "frr")
   arg(type(opts) == "table", 1, "frr", "{ daemons = {...}, conf = ... } expected")
@@ -127,10 +148,10 @@ function Node:frr(opts)
       fail(("frr in %s: %q is not one of FRR's daemons"):format(self.name, tostring(dn)), nil, self.name)
     end
   end
-  if not exists(FRR .. "/zebra") or not exists("/usr/bin/vtysh") then
+  if not present("frr", FRR .. "/zebra", "/usr/bin/vtysh") then
     fail(("frr in %s: FRR is not installed here (Debian: apt-get install frr)"):format(self.name), nil, self.name)
   end
-  local text, file = conf_text(self, opts.conf or "", "frr")
+  local text, file = conf_text(self, opts.conf, "frr")
   local list = { "zebra", "staticd" }
   for _, dn in ipairs(daemons) do
     if dn ~= "zebra" and dn ~= "staticd" then list[#list + 1] = dn end
@@ -142,7 +163,10 @@ function Node:frr(opts)
   self.daemon.dirs = d
   write(d.etc .. "/frr.conf", text, "frr", "frr", 416)              -- 0640
   write(d.etc .. "/vtysh.conf", "service integrated-vtysh-config\n", "frr", "frr", 416)
-  local status, out, err = core.run { "vtysh", "--dryrun", "--inputfile", d.etc .. "/frr.conf" }
+  local status, out, err = 0, nil, nil
+  if opts.check ~= false then
+    status, out, err = core.run { "vtysh", "--dryrun", "--inputfile", d.etc .. "/frr.conf" }
+  end
   if status ~= 0 then
     fail(("frr in %s: FRR rejects %s: %s"):format(self.name, self.daemon.file,
       ((out or "") .. (err or "")):gsub("%s+$", "")), nil, self.name)
@@ -152,20 +176,21 @@ function Node:frr(opts)
 end
 
 -- node:bird{ conf = text | path } -> node: BIRD 2 in the node, its config
--- bird.conf, checked at once (bird -p).
+-- bird.conf, checked at once (bird -p; not with check = false).
 function Node:bird(opts)
   attach(self, "bird")
   arg(type(opts) == "table", 1, "bird", "{ conf = ... } expected")
-  if not exists("/usr/sbin/bird") or not exists("/usr/sbin/birdc") then
+  if not present("bird", "/usr/sbin/bird", "/usr/sbin/birdc") then
     fail(("bird in %s: BIRD is not installed here (Debian: apt-get install bird2)"):format(self.name), nil, self.name)
   end
-  local text, file = conf_text(self, opts.conf or "", "bird")
+  local text, file = conf_text(self, opts.conf, "bird")
   self.daemon = { kind = "bird", daemons = { "bird" }, file = file or "bird.conf" }
   if self.lab.dry then return self end
   local d = dirs(self, "bird", "bird")
   self.daemon.dirs = d
   write(d.etc .. "/bird.conf", text, "root", "bird", 416)
-  local status, out, err = core.run { "bird", "-p", "-c", d.etc .. "/bird.conf" }
+  local status, out, err = 0, nil, nil
+  if opts.check ~= false then status, out, err = core.run { "bird", "-p", "-c", d.etc .. "/bird.conf" } end
   if status ~= 0 then
     local msg = ((out or "") .. (err or "")):gsub("%s+$", ""):gsub("^bird: ", "")
       :gsub(d.etc:gsub("%p", "%%%0") .. "/bird.conf", self.daemon.file)

@@ -10,7 +10,8 @@
 -- equal length whatever their ASNs (FRR: as-path multipath-relax; BIRD:
 -- merge paths), so the kernel gets the ECMP routes static autoroute would
 -- compute; each router announces its hosts' subnets and its loopback;
--- optionally BFD on every session.  OSPF: one area, point-to-point links,
+-- optionally BFD on every session.  OSPF: one area, point-to-point links (broadcast
+-- where more than two routers share a segment),
 -- the hosts' segments passive.  Each config is a readable file in the
 -- node's state directory (/run/nsrun/LAB/NODE/etc), and a script's
 -- function may replace any of them (opts.config).
@@ -95,9 +96,19 @@ end
 
 local GEN = "! made by nsrun (lab:autoroute); a script's opts.config may replace it\n"
 
-local function frr_bgp(r, info)
-  local t = { GEN, "frr defaults datacenter\n", ("hostname %s\n"):format(r.name),
+-- the first lines of a router's config, to add to
+local function frr_head(r)
+  return { GEN, "frr defaults datacenter\n", ("hostname %s\n"):format(r.name),
     "log stdout informational\n", "!\n" }
+end
+
+local function bird_head(r)
+  return { (GEN:gsub("!", "#")), ("router id %s;\n"):format(router_id(r)),
+    "protocol device { scan time 10; }\n" }
+end
+
+local function frr_bgp(r, info)
+  local t = frr_head(r)
   if info.bfd then t[#t + 1] = "bfd\n!\n" end
   t[#t + 1] = ("router bgp %d\n"):format(info.asn[r])
   t[#t + 1] = (" bgp router-id %s\n"):format(router_id(r))
@@ -115,8 +126,7 @@ local function frr_bgp(r, info)
 end
 
 local function bird_bgp(r, info)
-  local t = { (GEN:gsub("!", "#")), ("router id %s;\n"):format(router_id(r)),
-    "protocol device { scan time 10; }\n" }
+  local t = bird_head(r)
   local nets = info.announce[r] or {}
   t[#t + 1] = "protocol direct { ipv4; }\n"
   -- to the kernel: BGP's routes, several next hops merged (ECMP)
@@ -134,11 +144,14 @@ local function bird_bgp(r, info)
   return table.concat(t)
 end
 
--- the router's interfaces toward other routers, and toward hosts
+-- the router's interfaces toward other routers, and toward hosts; peers
+-- counts the routers met through each (more than one: a shared segment,
+-- not point-to-point)
 local function interfaces(r, g)
-  local p2p, seen = {}, {}
+  local p2p, seen, peers = {}, {}, {}
   for _, e in ipairs(g.adj[r]) do
     if not seen[e.dev] then seen[e.dev] = true; p2p[#p2p + 1] = e.dev end
+    peers[e.dev] = (peers[e.dev] or 0) + 1
   end
   local stub = {}
   for _, a in ipairs(r.addrs) do
@@ -147,16 +160,15 @@ local function interfaces(r, g)
       stub[#stub + 1] = a.ifname
     end
   end
-  return p2p, stub
+  return p2p, stub, peers
 end
 
 local function frr_ospf(r, info)
-  local p2p, stub = interfaces(r, info.g)
-  local t = { GEN, "frr defaults datacenter\n", ("hostname %s\n"):format(r.name),
-    "log stdout informational\n", "!\n" }
+  local p2p, stub, peers = interfaces(r, info.g)
+  local t = frr_head(r)
   for _, i in ipairs(p2p) do
-    t[#t + 1] = ("interface %s\n ip ospf network point-to-point\n ip ospf hello-interval 1\n"
-      .. " ip ospf dead-interval 4\n%s!\n"):format(i, info.bfd and " ip ospf bfd\n" or "")
+    t[#t + 1] = ("interface %s\n%s ip ospf hello-interval 1\n ip ospf dead-interval 4\n%s!\n"):format(i,
+      peers[i] == 1 and " ip ospf network point-to-point\n" or "", info.bfd and " ip ospf bfd\n" or "")
   end
   -- a router's LSA sent, and taken, again at once as its adjacencies come
   -- up one at a time (FRR waits 5 s between two, takes one a second); SPF
@@ -169,14 +181,14 @@ local function frr_ospf(r, info)
 end
 
 local function bird_ospf(r, info)
-  local p2p, stub = interfaces(r, info.g)
-  local t = { (GEN:gsub("!", "#")), ("router id %s;\n"):format(router_id(r)),
-    "protocol device { scan time 10; }\n",
-    "protocol kernel { ipv4 { export where source = RTS_OSPF; }; merge paths on limit 64; }\n" }
+  local p2p, stub, peers = interfaces(r, info.g)
+  local t = bird_head(r)
+  t[#t + 1] = "protocol kernel { ipv4 { export where source = RTS_OSPF; }; merge paths on limit 64; }\n"
   if info.bfd then t[#t + 1] = "protocol bfd { }\n" end
   t[#t + 1] = "protocol ospf v2 { ipv4 { import all; export none; }; ecmp yes limit 64; area 0 {\n"
   for _, i in ipairs(p2p) do
-    t[#t + 1] = ('  interface "%s" { type ptp; hello 1; dead 4;%s };\n'):format(i, info.bfd and " bfd on;" or "")
+    t[#t + 1] = ('  interface "%s" { type %s; hello 1; dead 4;%s };\n'):format(i,
+      peers[i] == 1 and "ptp" or "broadcast", info.bfd and " bfd on;" or "")
   end
   for _, i in ipairs(stub) do t[#t + 1] = ('  interface "%s" { stub; };\n'):format(i) end
   t[#t + 1] = "}; }\n"
@@ -202,14 +214,20 @@ function M.configure(lab, opts)
   for _, r in ipairs(g.routers) do
     if not r.daemon then
       local text = WRITERS[protocol][daemon](r, info)
-      if opts.config then text = opts.config(r, text, info) or text end
+      -- nsrun's own text is not checked again by the daemon (vtysh
+      -- --dryrun costs ~30 ms a router); a script's is
+      local check = false
+      if opts.config then
+        local own = opts.config(r, text, info)
+        check, text = own ~= nil and own ~= text, own or text
+      end
       info.configs[r] = text
       if daemon == "frr" then
         local daemons = { DAEMONS[protocol] }
         if opts.bfd then daemons[2] = "bfdd" end
-        r:frr { daemons = daemons, conf = text }
+        r:frr { daemons = daemons, conf = text, check = check }
       else
-        r:bird { conf = text }
+        r:bird { conf = text, check = check }
       end
     end
   end

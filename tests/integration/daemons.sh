@@ -106,6 +106,31 @@ check "o1's route to o2's loopback is OSPF's" bash -c "ip -n o1 route show 10.25
 check "nsrun destroy ospf2" "$NSRUN" destroy ospf2
 expect_clean "after the OSPF pair"
 
+# generated OSPF on a segment three routers share: not point-to-point
+# there (a DR is elected), and the hosts behind reach each other
+cat >"$tmp/shared.lua" <<'LUA'
+local lab = require("nsrun").lab "shared"
+local br = lab:bridge("core")
+local r = {}
+for i = 1, 3 do r[i] = lab:router("r" .. i); lab:link(r[i], "eth0", br) end
+local h1, h3 = lab:host("h1"), lab:host("h3")
+lab:link(h1, r[1]); lab:link(h3, r[3])
+lab:autoaddr()
+lab:autoroute { protocol = "ospf", daemon = "frr" }
+lab:expect(h1):reaches(h3, { within = 40 })
+LUA
+out=$("$NSRUN" "$tmp/shared.lua" 2>&1); rc=$?
+[ $rc = 0 ] && pass "generated OSPF across a shared segment: h1 reaches h3" || fail "shared segment: exit $rc: $out"
+# r2's two neighbours on the shared segment have DR roles (DR, Backup,
+# DROther); on a point-to-point link they would show "-" (Full/-)
+shared_roles() {
+  local out; out=$("$NSRUN" exec shared r2 -- vtysh -c 'show ip ospf neighbor')
+  [ "$(echo "$out" | grep -cE '/(DR|Backup|DROther) ')" = 2 ] || { echo "$out"; return 1; }
+}
+check "r2's two neighbours on the shared segment have DR roles (a broadcast network, not point-to-point)" shared_roles
+check "nsrun destroy shared" "$NSRUN" destroy shared
+expect_clean "after the shared segment"
+
 # configs the daemons reject: one error, naming the node, the file and the
 # daemon's message; nothing left
 printf 'router bgp 65001\n neighbour 10.0.0.1 remote-as 65002\n' >"$tmp/bad-frr.conf"
@@ -149,6 +174,15 @@ check "while its script runs, nsrun exec LAB leaf1 -- birdc reaches leaf1's BIRD
 touch "$tmp/done"; wait $pid
 check "nsrun destroy live" "$NSRUN" destroy live
 expect_clean "after the live lab"
+
+# a lab and node whose names make the daemons' socket paths too long for
+# nsrun to connect to: refused at once, nothing left
+long=$(printf 'l%.0s' $(seq 50))
+printf 'local lab = require("nsrun").lab "%s"\nlab:router("%s", { bird = {} })\n' "$long" "$long" >"$tmp/long.lua"
+out=$("$NSRUN" "$tmp/long.lua" 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"long.lua:2: bird in $long: "*"is too long a path for the daemons' sockets (107 bytes at most)"* ]] \
+  && pass "names too long for the daemons' sockets: refused, naming the path" || fail "long names: exit $rc: $out"
+expect_clean "after names too long"
 
 # a daemon killed while the lab runs: the next check says which, with its log
 cat >"$tmp/kill.lua" <<'LUA'
