@@ -38,6 +38,14 @@ end
 
 local SHOWN = 20   -- failures listed per expectation in text and TAP
 
+-- the first failing node's daemon logs (a state expectation), for text and
+-- TAP: the others' are in JUnit's system-out and JSON
+local function first_log(r)
+  for _, f in ipairs(r.failures) do
+    if f.log and f.log ~= "" then return f.src, f.log end
+  end
+end
+
 -- counts over runs: passed, failed expectations; errors (scenarios)
 function M.counts(runs)
   local p, f, e = 0, 0, 0
@@ -57,6 +65,10 @@ function M.text(runs, out)
       for i, f in ipairs(r.failures) do
         if i > SHOWN then out:write(("       ... and %d more\n"):format(#r.failures - SHOWN)) break end
         out:write("       " .. failure_line(f) .. "\n")
+      end
+      local node, log = first_log(r)
+      if node then
+        out:write(("       the end of %s's daemon logs:\n         %s\n"):format(node, log:gsub("\n", "\n         ")))
       end
     end
     if run.status == "error" then out:write(("  ERROR %s\n"):format((run.error:gsub("\n", "\n        ")))) end
@@ -89,6 +101,8 @@ function M.tap(runs, out)
           if i > SHOWN then break end
           lines[#lines + 1] = "    - " .. yaml_str(failure_line(f))
         end
+        local node, log = first_log(r)
+        if node then lines[#lines + 1] = ("  log: %s"):format(yaml_str(node .. ":\n" .. log)) end
         lines[#lines + 1] = "  ..."
       end
     end

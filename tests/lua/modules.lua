@@ -103,28 +103,37 @@ do
       { name = "x reaches y", ok = false, expect = true, pairs = 2, where = "b.lua:7: ", seconds = 1,
         failures = { { src = "x", dst = "y", addr = "10.0.0.2", reason = "no answer to 3 echoes: it's <lost>" } } } } },
     { script = "c.lua", status = "error", error = "c.lua:1: boom", seconds = 0, results = {} },
+    { script = "d.lua", status = "failed", seconds = 1, results = {
+      { name = "BGP up", ok = false, expect = "state", pairs = 1, seconds = 1,
+        failures = { { src = "r1", dst = "show bgp summary json", addr = "",
+          reason = "peers.10.0.0.1.state is \"Active\", want \"Established\"", answer = "{}",
+          log = "== bgpd ==\nbgpd[42]: started" } } } } },
   }
   local buf = {}
   local out = { write = function(_, ...) for _, s in ipairs { ... } do buf[#buf + 1] = s end end }
   report.tap(runs, out)
   local tap = table.concat(buf)
-  ok(tap:find("^TAP version 13\n1..3\n"), "tap: version and plan")
+  ok(tap:find("^TAP version 13\n1..4\n"), "tap: version and plan")
   ok(tap:find("\nok 1 %- a.lua: h1 reaches h2\n"), "tap: a passing expectation")
   ok(tap:find("\nnot ok 2 %- b.lua: x reaches y\n  %-%-%-\n"), "tap: a failing one, with YAML")
   ok(tap:find("  at: 'b.lua:7'\n", 1, false), "tap: where it is")
   ok(tap:find("'x %-> y %(10.0.0.2%): no answer to 3 echoes: it''s <lost>'"), "tap: YAML quotes doubled")
   ok(tap:find("\nnot ok 3 %- c.lua: the scenario could not run\n"), "tap: a scenario that could not run")
+  ok(tap:find("  log: 'r1:\n== bgpd ==\nbgpd[42]: started'\n", 1, true), "tap: a failed state's daemon log")
   buf = {}
   report.junit(runs, out)
   local xml = table.concat(buf)
-  ok(xml:find('<testsuites name="nsrun" tests="3" failures="1" errors="1">', 1, true), "junit: the totals")
+  ok(xml:find('<testsuites name="nsrun" tests="4" failures="2" errors="1">', 1, true), "junit: the totals")
+  ok(xml:find("<system-out>r1: the last answer:\n{}\n== bgpd ==", 1, true), "junit: a failed state's answer and log")
   ok(xml:find("it&apos;s &lt;lost&gt;", 1, true), "junit: text escaped")
   buf = {}
   report.text(runs, out)
   local text = table.concat(buf)
-  ok(text:find("1 passed, 1 failed, 1 scenario could not run\n$"), "text: the summary line")
+  ok(text:find("1 passed, 2 failed, 1 scenario could not run\n$"), "text: the summary line")
+  ok(text:find("       the end of r1's daemon logs:\n         == bgpd ==\n         bgpd[42]: started\n", 1, true),
+    "text: a failed state's daemon log")
   local p, f, e = report.counts(runs)
-  ok(p == 1 and f == 1 and e == 1, "counts: passed, failed, errors")
+  ok(p == 1 and f == 2 and e == 1, "counts: passed, failed, errors")
 end
 
 ---------------------------------------------------------------- usage
