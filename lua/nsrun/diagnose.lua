@@ -134,6 +134,8 @@ end
 local function firewall(node)
   local status, out = node.ns:run { "nft", "-j", "list", "ruleset" }
   if status ~= 0 then return nil end
+  -- a verdict is a key whose value is null ({"drop": null}): keep it
+  out = out:gsub('"(%a+)":%s*null', '"%1": true')
   local doc = require("nsrun.json").decode(out)
   local found = {}
   for _, item in ipairs(doc and doc.nftables or {}) do
@@ -149,8 +151,8 @@ local function firewall(node)
         end
       end
       if verdict and packets > 0 then
-        found[#found + 1] = ("%s %s %s (a rule that %ss, %d packets)"):format(r.family, r.table,
-          r.chain, verdict, packets)
+        found[#found + 1] = ("%s %s %s (a rule that %ss, %d packets%s)"):format(r.family, r.table,
+          r.chain, verdict, packets, r.comment and ": " .. r.comment or "")
       end
     end
   end
