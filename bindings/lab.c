@@ -39,6 +39,21 @@ static int l_lab_create(lua_State *L)
 	return 1;
 }
 
+/* journal_open(name) -> an existing lab's journal, to add records to */
+static int l_journal_open(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	jbox *b = lua_newuserdatauv(L, sizeof *b, 0);
+	nsr_error e = { 0 };
+	int err;
+
+	b->j = NULL;
+	luaL_setmetatable(L, NSRUN_JOURNAL_MT);
+	if ((err = nsr_journal_open(name, &b->j, &e)) < 0)
+		return nsrun_result(L, err, &e);
+	return 1;
+}
+
 static int m_add(lua_State *L)
 {
 	nsr_journal *j = checkj(L);
@@ -188,6 +203,7 @@ static const luaL_Reg methods[] = {
 
 static const luaL_Reg funcs[] = {
 	{ "lab_create", l_lab_create },
+	{ "journal_open", l_journal_open },
 	{ "lab_destroy", l_lab_destroy },
 	{ "lab_read", l_lab_read },
 	{ "lab_names", l_lab_names },

@@ -11,7 +11,7 @@
 #include "route.h"
 
 /* What an end needs with its link-up: { forwarding = bool, linklocal =
- * false } (nil: nothing) */
+ * false, ignore_linkdown = bool } (nil: nothing) */
 static void end_change(lua_State *L, int t, nsr_link_change *c)
 {
 	if (!lua_istable(L, t))
@@ -20,6 +20,8 @@ static void end_change(lua_State *L, int t, nsr_link_change *c)
 		c->forwarding = nsrun_boolfield(L, t, "forwarding");
 	if (nsrun_boolfield(L, t, "linklocal") == 0)
 		c->addr_gen_mode = 1;	/* IN6_ADDR_GEN_MODE_NONE */
+	if (nsrun_boolfield(L, t, "ignore_linkdown") >= 0)
+		c->ignore_linkdown = nsrun_boolfield(L, t, "ignore_linkdown");
 }
 
 /* ns:veth(ifa, nsb, ifb [, enda [, endb]]) */
@@ -115,7 +117,7 @@ static int m_bridge_vlan(lua_State *L)
 }
 
 /* ns:set(ifname, { up = bool, mtu = n, mac = "..", master = "br" | false,
- * name = "new", forwarding = bool, rp_filter = 0..2 }) */
+ * name = "new", forwarding = bool, rp_filter = 0..2, ignore_linkdown = bool }) */
 static int m_set(lua_State *L)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
@@ -136,6 +138,7 @@ static int m_set(lua_State *L)
 	if (!c.master)
 		c.master = nsrun_strfield(L, 3, "master");
 	c.rp_filter = (int)nsrun_rangefield(L, 3, "rp_filter", -1, 0, 2, "rp_filter");
+	c.ignore_linkdown = nsrun_boolfield(L, 3, "ignore_linkdown");
 	c.mtu = (int)nsrun_rangefield(L, 3, "mtu", c.mtu, 68, 65535, "mtu");
 	c.mac = nsrun_strfield(L, 3, "mac");
 	c.rename = nsrun_strfield(L, 3, "name");

@@ -203,6 +203,8 @@ int luaopen_nsrun(lua_State *L)
 	nsrun_open_proc(L);
 	nsrun_open_lab(L);
 	nsrun_open_probe(L);
+	nsrun_open_outage(L);
+	nsrun_open_fault(L);
 	nsrun_open_docker(L);
 	nsrun_open_spf(L);
 	nsr_raise_nofile();

@@ -74,6 +74,8 @@ void nsrun_open_show(lua_State *L);
 void nsrun_open_proc(lua_State *L);
 void nsrun_open_lab(lua_State *L);
 void nsrun_open_probe(lua_State *L);
+void nsrun_open_outage(lua_State *L);
+void nsrun_open_fault(lua_State *L);
 void nsrun_open_docker(lua_State *L);
 void nsrun_open_spf(lua_State *L);
 
@@ -84,5 +86,19 @@ void nsrun_ns_methods(lua_State *L, const luaL_Reg *methods);
 void nsrun_preload(lua_State *L);
 
 int luaopen_nsrun(lua_State *L);
+
+/* What the probers take (probe.c): sources (arg 1), targets (arg 2) and
+ * pairs (arg 3: a flat { s, d, ... } or nil for all), read into C arrays. */
+#include "probe.h"
+typedef struct nsrun_plan {
+	nsr_ns **src;
+	nsr_target *tgt;
+	nsr_probe_pair *pairs;
+	size_t nsrc, ntgt, npairs;
+} nsrun_plan;
+void nsrun_probe_plan(lua_State *L, nsrun_plan *p);
+void nsrun_plan_free(nsrun_plan *p);
+void *nsrun_alloc(lua_State *L, size_t n, size_t size);
+void nsrun_push_target(lua_State *L, const nsr_target *t);
 
 #endif

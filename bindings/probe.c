@@ -13,9 +13,7 @@
 /* The C arrays of one probe run, freed by the GC even if a Lua error cuts
  * the call short. */
 typedef struct run {
-	nsr_ns **src;
-	nsr_target *tgt;
-	nsr_probe_pair *pairs;
+	nsrun_plan plan;
 	nsr_probe_result *res;
 } run;
 
@@ -23,15 +21,13 @@ static int run_gc(lua_State *L)
 {
 	run *r = lua_touserdata(L, 1);
 
-	free(r->src);
-	free(r->tgt);
-	free(r->pairs);
+	nsrun_plan_free(&r->plan);
 	free(r->res);
-	*r = (run){ 0 };
+	r->res = NULL;
 	return 0;
 }
 
-static void *alloc(lua_State *L, size_t n, size_t size)
+void *nsrun_alloc(lua_State *L, size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
 
@@ -52,7 +48,7 @@ static int cmp_float(const void *a, const void *b)
  * counts the prober's own queueing. */
 static double median(lua_State *L, const nsr_probe_result *res, size_t npairs, size_t n)
 {
-	float *v = alloc(L, n, sizeof *v);
+	float *v = nsrun_alloc(L, n, sizeof *v);
 	size_t k = 0;
 	double m;
 
@@ -65,12 +61,81 @@ static double median(lua_State *L, const nsr_probe_result *res, size_t npairs, s
 	return m;
 }
 
-static void push_addr(lua_State *L, const nsr_target *t)
+void nsrun_push_target(lua_State *L, const nsr_target *t)
 {
 	char buf[INET6_ADDRSTRLEN];
 
 	inet_ntop(t->family, t->addr, buf, sizeof buf);
 	lua_pushstring(L, buf);
+}
+
+void nsrun_probe_plan(lua_State *L, nsrun_plan *r)
+{
+	size_t nsrc, ntgt, npairs;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	nsrc = luaL_len(L, 1);
+	ntgt = luaL_len(L, 2);
+	r->src = nsrun_alloc(L, nsrc, sizeof *r->src);
+	for (size_t i = 0; i < nsrc; i++) {
+		lua_geti(L, 1, (lua_Integer)i + 1);
+		r->src[i] = nsrun_checkns(L, -1);
+		lua_pop(L, 1);
+	}
+	r->tgt = nsrun_alloc(L, ntgt, sizeof *r->tgt);
+	for (size_t i = 0; i < ntgt; i++) {
+		const char *why;
+		nsr_prefix p;
+
+		lua_geti(L, 2, (lua_Integer)i + 1);
+		if (!lua_isstring(L, -1) ||
+		    nsr_prefix_parse(lua_tostring(L, -1), 0, &p, &why) < 0 || p.has_len)
+			luaL_error(L, "probe: target %d is not an address", (int)i + 1);
+		r->tgt[i].family = p.family;
+		memcpy(r->tgt[i].addr, p.addr, 16);
+		lua_pop(L, 1);
+	}
+	if (lua_istable(L, 3)) {
+		size_t n = luaL_len(L, 3);
+
+		luaL_argcheck(L, n % 2 == 0, 3, "pairs: { src, dst, src, dst, ... }");
+		npairs = n / 2;
+		r->pairs = nsrun_alloc(L, npairs, sizeof *r->pairs);
+		for (size_t i = 0; i < npairs; i++) {
+			lua_Integer s, d;
+
+			lua_geti(L, 3, (lua_Integer)(2 * i + 1));
+			lua_geti(L, 3, (lua_Integer)(2 * i + 2));
+			s = luaL_checkinteger(L, -2);
+			d = luaL_checkinteger(L, -1);
+			lua_pop(L, 2);
+			luaL_argcheck(L, s >= 1 && (size_t)s <= nsrc && d >= 1 && (size_t)d <= ntgt,
+				      3, "a pair names no source or target");
+			r->pairs[i] = (nsr_probe_pair){ (uint32_t)s - 1, (uint32_t)d - 1 };
+		}
+	} else {
+		luaL_argcheck(L, nsrc == ntgt, 2, "all pairs: one target per source");
+		npairs = nsrc > 1 ? nsrc * (nsrc - 1) : 0;
+		r->pairs = nsrun_alloc(L, npairs, sizeof *r->pairs);
+		for (size_t i = 0, k = 0; i < nsrc; i++)
+			for (size_t j = 0; j < nsrc; j++)
+				if (i != j)
+					r->pairs[k++] = (nsr_probe_pair){ (uint32_t)i, (uint32_t)j };
+	}
+	r->nsrc = nsrc;
+	r->ntgt = ntgt;
+	r->npairs = npairs;
+}
+
+void nsrun_plan_free(nsrun_plan *r)
+{
+	free(r->src);
+	free(r->tgt);
+	free(r->pairs);
+	r->src = NULL;
+	r->tgt = NULL;
+	r->pairs = NULL;
 }
 
 /* probe(sources, targets [, pairs] [, opts]) -> result
@@ -91,10 +156,6 @@ static int l_probe(lua_State *L)
 	size_t ok = 0, nfail = 0;
 	run *r;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	luaL_checktype(L, 2, LUA_TTABLE);
-	nsrc = luaL_len(L, 1);
-	ntgt = luaL_len(L, 2);
 	if (lua_istable(L, 4)) {
 		o.timeout_ms = (int)nsrun_rangefield(L, 4, "timeout_ms", 0, 1, 3600000, "timeout_ms");
 		o.retries = (int)nsrun_rangefield(L, 4, "retries", -1, 0, NSR_PROBE_MAX_RETRIES,
@@ -108,55 +169,12 @@ static int l_probe(lua_State *L)
 	lua_pushcfunction(L, run_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_setmetatable(L, -2);
-
-	r->src = alloc(L, nsrc, sizeof *r->src);
-	for (size_t i = 0; i < nsrc; i++) {
-		lua_geti(L, 1, (lua_Integer)i + 1);
-		r->src[i] = nsrun_checkns(L, -1);
-		lua_pop(L, 1);
-	}
-	r->tgt = alloc(L, ntgt, sizeof *r->tgt);
-	for (size_t i = 0; i < ntgt; i++) {
-		const char *why;
-		nsr_prefix p;
-
-		lua_geti(L, 2, (lua_Integer)i + 1);
-		if (!lua_isstring(L, -1) ||
-		    nsr_prefix_parse(lua_tostring(L, -1), 0, &p, &why) < 0 || p.has_len)
-			return luaL_error(L, "probe: target %d is not an address", (int)i + 1);
-		r->tgt[i].family = p.family;
-		memcpy(r->tgt[i].addr, p.addr, 16);
-		lua_pop(L, 1);
-	}
-	if (lua_istable(L, 3)) {
-		size_t n = luaL_len(L, 3);
-
-		luaL_argcheck(L, n % 2 == 0, 3, "pairs: { src, dst, src, dst, ... }");
-		npairs = n / 2;
-		r->pairs = alloc(L, npairs, sizeof *r->pairs);
-		for (size_t i = 0; i < npairs; i++) {
-			lua_Integer s, d;
-
-			lua_geti(L, 3, (lua_Integer)(2 * i + 1));
-			lua_geti(L, 3, (lua_Integer)(2 * i + 2));
-			s = luaL_checkinteger(L, -2);
-			d = luaL_checkinteger(L, -1);
-			lua_pop(L, 2);
-			luaL_argcheck(L, s >= 1 && (size_t)s <= nsrc && d >= 1 && (size_t)d <= ntgt,
-				      3, "a pair names no source or target");
-			r->pairs[i] = (nsr_probe_pair){ (uint32_t)s - 1, (uint32_t)d - 1 };
-		}
-	} else {
-		luaL_argcheck(L, nsrc == ntgt, 2, "all pairs: one target per source");
-		npairs = nsrc > 1 ? nsrc * (nsrc - 1) : 0;
-		r->pairs = alloc(L, npairs, sizeof *r->pairs);
-		for (size_t i = 0, k = 0; i < nsrc; i++)
-			for (size_t j = 0; j < nsrc; j++)
-				if (i != j)
-					r->pairs[k++] = (nsr_probe_pair){ (uint32_t)i, (uint32_t)j };
-	}
-	r->res = alloc(L, npairs, sizeof *r->res);
-	err = nsr_probe(r->src, nsrc, r->tgt, ntgt, r->pairs, npairs, &o, r->res, &e);
+	nsrun_probe_plan(L, &r->plan);
+	nsrc = r->plan.nsrc;
+	ntgt = r->plan.ntgt;
+	npairs = r->plan.npairs;
+	r->res = nsrun_alloc(L, npairs, sizeof *r->res);
+	err = nsr_probe(r->plan.src, nsrc, r->plan.tgt, ntgt, r->plan.pairs, npairs, &o, r->res, &e);
 	if (err < 0)
 		return nsrun_result(L, err, &e);
 
@@ -176,9 +194,9 @@ static int l_probe(lua_State *L)
 				max = x->rtt_ms;
 		} else {
 			lua_createtable(L, 0, 6);
-			lua_pushinteger(L, r->pairs[i].src + 1);
+			lua_pushinteger(L, r->plan.pairs[i].src + 1);
 			lua_setfield(L, -2, "src");
-			lua_pushinteger(L, r->pairs[i].dst + 1);
+			lua_pushinteger(L, r->plan.pairs[i].dst + 1);
 			lua_setfield(L, -2, "dst");
 			lua_pushinteger(L, x->attempts);
 			lua_setfield(L, -2, "attempts");
@@ -193,7 +211,7 @@ static int l_probe(lua_State *L)
 				lua_setfield(L, -2, "icmp");
 				lua_pushinteger(L, x->icmp_code);
 				lua_setfield(L, -2, "code");
-				push_addr(L, &x->from);
+				nsrun_push_target(L, &x->from);
 				lua_setfield(L, -2, "from");
 			}
 			lua_rawseti(L, want_rtts ? -3 : -2, (lua_Integer)++nfail);

@@ -1,6 +1,7 @@
 /*
  * proc.c -- commands inside a namespace: ns:run, ns:spawn.
  */
+#include <signal.h>
 #include <stdlib.h>
 
 #include "nsrun.h"
@@ -129,6 +130,20 @@ static int l_proc_end(lua_State *L)
 					    (int)luaL_optinteger(L, 3, 1000), &e), &e);
 }
 
+/* proc_signal(pid, start, "STOP" | "CONT" | "KILL" | "TERM") */
+static int l_proc_signal(lua_State *L)
+{
+	static const char *const names[] = { "STOP", "CONT", "KILL", "TERM", NULL };
+	static const int sigs[] = { SIGSTOP, SIGCONT, SIGKILL, SIGTERM };
+	nsr_error e = { 0 };
+	lua_Integer pid = luaL_checkinteger(L, 1);
+	lua_Integer start = luaL_checkinteger(L, 2);
+	int sig = sigs[luaL_checkoption(L, 3, NULL, names)];
+
+	luaL_argcheck(L, pid > 1, 1, "not a process we may signal");
+	return nsrun_result(L, nsr_proc_signal((pid_t)pid, (unsigned long long)start, sig, &e), &e);
+}
+
 /* ns:running() -> true while the process the namespace was attached from
  * runs, false once it has exited, nil when it has none */
 static int m_running(lua_State *L)
@@ -169,6 +184,7 @@ static const luaL_Reg funcs[] = {
 	{ "sock_ready", l_sock_ready },
 	{ "proc_end", l_proc_end },
 	{ "proc_alive", l_proc_alive },
+	{ "proc_signal", l_proc_signal },
 	{ NULL, NULL }
 };
 

@@ -2,6 +2,7 @@
  * show.c -- what a namespace holds, read back from the kernel (ns:links,
  * ns:addrs, ns:routes): for `nsrun inspect` and checks.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -64,24 +65,45 @@ static int m_addrs(lua_State *L)
 	return 1;
 }
 
-/* ns:routes() -> { { dst =, type =, family =, metric =, nexthops = { {
- * via =, dev =, weight = }, ... } }, ... }: the main table */
+/* A route's protocol as iproute2 names it (/etc/iproute2/rt_protos). */
+static const char *proto_name(int p, char *num)
+{
+	switch (p) {
+	case 2: return "kernel";
+	case 3: return "boot";
+	case 4: return "static";
+	case 11: return "zebra";
+	case 12: return "bird";
+	case 186: return "bgp";
+	case 187: return "isis";
+	case 188: return "ospf";
+	case 189: return "rip";
+	default:
+		snprintf(num, 12, "%d", p);
+		return num;
+	}
+}
+
+/* ns:routes() -> { { dst =, type =, family =, metric =, proto =, nexthops
+ * = { { via =, dev =, weight = }, ... } }, ... }: the main table */
 static int m_routes(lua_State *L)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
 	nsr_routeinfo *a;
 	nsr_error e = { 0 };
 	int n, err = nsr_show_routes(ns, &a, &n, &e);
+	char num[12];
 
 	if (err < 0)
 		return nsrun_result(L, err, &e);
 	lua_createtable(L, n, 0);
 	for (int i = 0; i < n; i++) {
-		lua_createtable(L, 0, 5);
+		lua_createtable(L, 0, 6);
 		SETS("dst", a[i].dst);
 		SETS("type", a[i].type);
 		SETI("family", a[i].family == AF_INET6 ? 6 : 4);
 		SETI("metric", a[i].metric);
+		SETS("proto", proto_name(a[i].proto, num));
 		lua_createtable(L, a[i].nnh, 0);
 		for (int k = 0; k < a[i].nnh; k++) {
 			lua_createtable(L, 0, 3);
@@ -103,6 +125,31 @@ static int m_routes(lua_State *L)
 	return 1;
 }
 
+/* ns:neighs() -> { { ifname =, addr =, mac =, state =, family = 4|6 }, ... }:
+ * the ARP and NDP tables */
+static int m_neighs(lua_State *L)
+{
+	nsr_ns *ns = nsrun_checkns(L, 1);
+	nsr_neighinfo *a;
+	nsr_error e = { 0 };
+	int n, err = nsr_show_neighs(ns, &a, &n, &e);
+
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		lua_createtable(L, 0, 5);
+		SETS("ifname", a[i].ifname);
+		SETS("addr", a[i].addr);
+		SETS("mac", a[i].mac);
+		SETS("state", a[i].state);
+		SETI("family", a[i].family == AF_INET6 ? 6 : 4);
+		lua_rawseti(L, -2, i + 1);
+	}
+	free(a);
+	return 1;
+}
+
 #undef SETS
 #undef SETI
 #undef SETB
@@ -113,6 +160,7 @@ void nsrun_open_show(lua_State *L)
 		{ "links", m_links },
 		{ "addrs", m_addrs },
 		{ "routes", m_routes },
+		{ "neighs", m_neighs },
 		{ NULL, NULL }
 	};
 

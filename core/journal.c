@@ -70,6 +70,29 @@ static int write_line(int fd, const char *prefix, const char *record)
 	return 0;
 }
 
+int nsr_journal_open(const char *lab, nsr_journal **out, nsr_error *e)
+{
+	char path[sizeof NSR_STATE_DIR + NSR_NAME_MAX + 16];
+	nsr_journal *j;
+	int err;
+
+	if ((err = nsr_lab_check_name(lab, e)) < 0)
+		return err;
+	if (!(j = calloc(1, sizeof *j)))
+		return nsr_fail(e, -ENOMEM, "lab %s", lab);
+	snprintf(j->dir, sizeof j->dir, "%s/%s", NSR_STATE_DIR, lab);
+	snprintf(path, sizeof path, "%s/journal", j->dir);
+	if ((j->fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		err = -errno;
+		free(j);
+		if (err == -ENOENT)
+			return nsr_failmsg(e, err, "no lab %s (`nsrun list` shows the labs)", lab);
+		return nsr_fail(e, err, "journal of lab %s", lab);
+	}
+	*out = j;
+	return 0;
+}
+
 int nsr_lab_create(const char *lab, nsr_journal **out, nsr_error *e)
 {
 	unsigned long long start = 0;

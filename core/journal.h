@@ -42,6 +42,10 @@ int nsr_state_dir(nsr_error *e);
 /* Start a lab's journal, locked; -EEXIST when the lab exists already. */
 int nsr_lab_create(const char *lab, nsr_journal **j, nsr_error *e);
 
+/* Open an existing lab's journal to add records (a process that changes a
+ * lab another built: `nsrun fail`'s flapping link), without its lock. */
+int nsr_journal_open(const char *lab, nsr_journal **j, nsr_error *e);
+
 /* Append one record (no newline, fields separated by one space). */
 int nsr_journal_add(nsr_journal *j, const char *record, nsr_error *e);
 

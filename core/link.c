@@ -129,7 +129,7 @@ int nsr_veth_add(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb,
 	}
 	if (!a_later)
 		upa.up = -1;	/* made up already */
-	if ((upa.up >= 0 || upa.forwarding >= 0 || upa.rp_filter >= 0) &&
+	if ((upa.up >= 0 || upa.forwarding >= 0 || upa.rp_filter >= 0 || upa.ignore_linkdown >= 0) &&
 	    (err = nsr_link_set(a, ifa, &upa, e)) < 0)
 		return err;
 	return nsr_link_set(b, ifb, &upb, e);
@@ -147,7 +147,7 @@ int nsr_bridge_add(nsr_ns *ns, const char *name, nsr_error *e)
  *                AF_INET6 { IFLA_INET6_ADDR_GEN_MODE = m } } */
 static void put_af_spec(nsr_nl_batch *req, const nsr_link_change *c)
 {
-	int v4 = c->forwarding >= 0 || c->rp_filter >= 0;
+	int v4 = c->forwarding >= 0 || c->rp_filter >= 0 || c->ignore_linkdown >= 0;
 	struct rtattr *spec, *inet, *conf;
 
 	if (!v4 && c->addr_gen_mode < 0)
@@ -160,6 +160,9 @@ static void put_af_spec(nsr_nl_batch *req, const nsr_link_change *c)
 			nsr_nl_attr(req, IPV4_DEVCONF_FORWARDING, &(uint32_t){ (uint32_t)c->forwarding }, 4);
 		if (c->rp_filter >= 0)
 			nsr_nl_attr(req, IPV4_DEVCONF_RP_FILTER, &(uint32_t){ (uint32_t)c->rp_filter }, 4);
+		if (c->ignore_linkdown >= 0)
+			nsr_nl_attr(req, IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN,
+				    &(uint32_t){ (uint32_t)c->ignore_linkdown }, 4);
 		conf->rta_len = nsr_nl_since(req, conf);
 		inet->rta_len = nsr_nl_since(req, inet);
 	}

@@ -30,6 +30,8 @@ typedef struct nsr_link_change {
 	const char *rename;	/* new name, NULL: unchanged */
 	int forwarding;		/* IPv4 forwarding of this device: 1, 0, -1 unchanged */
 	int rp_filter;		/* its reverse-path filter: 0, 1, 2, -1 unchanged */
+	int ignore_linkdown;	/* ignore_routes_with_linkdown: a next hop through
+				 * it is skipped while it has no carrier; -1 unchanged */
 	int addr_gen_mode;	/* IPv6 link-local address: IN6_ADDR_GEN_MODE_NONE
 				 * (1) for none, -1 unchanged; only while down */
 } nsr_link_change;
@@ -37,7 +39,8 @@ typedef struct nsr_link_change {
 /* forwarding and rp_filter go in IFLA_AF_SPEC (devconf, like
  * net.ipv4.conf.IF.*): no /proc/sys write, which gets slower with every
  * namespace on the machine.  IPv4 forwards by the ingress device's flag. */
-#define NSR_LINK_NOCHANGE { .up = -1, .forwarding = -1, .rp_filter = -1, .addr_gen_mode = -1 }
+#define NSR_LINK_NOCHANGE { .up = -1, .forwarding = -1, .rp_filter = -1, .ignore_linkdown = -1, \
+			    .addr_gen_mode = -1 }
 
 int nsr_link_set(nsr_ns *ns, const char *ifname, const nsr_link_change *c,
 		 nsr_error *e);

@@ -69,7 +69,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
-static uint16_t checksum(const void *data, size_t len)
+uint16_t nsr_icmp_checksum(const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint32_t sum = 0;
@@ -83,27 +83,22 @@ static uint16_t checksum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-/* The source's socket for a family, opened inside its namespace. */
-static int source_socket(prober *P, uint32_t s, int family)
+int nsr_icmp_socket(nsr_ns *ns, int family, nsr_error *e)
 {
-	struct source *src = &P->src[s];
 	int v6 = family == AF_INET6, fd, err, rcv = 1 << 18;
-	struct epoll_event ev = { .events = EPOLLIN };
 
-	if (src->fd[v6] >= 0)
-		return src->fd[v6];
-	if ((err = nsr_ns_enter(P->srcns[s], P->e)) < 0)
+	if ((err = nsr_ns_enter(ns, e)) < 0)
 		return err;
 	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	err = fd < 0 ? -errno : 0;
-	if (nsr_ns_leave(P->e) < 0) {
+	if (nsr_ns_leave(e) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return P->e->code;
+		return e->code;
 	}
 	if (fd < 0)
-		return nsr_fail(P->e, err, "ICMP socket in %s", nsr_ns_label(P->srcns[s]));
+		return nsr_fail(e, err, "ICMP socket in %s", nsr_ns_label(ns));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
 	if (v6) {
 		struct icmp6_filter f;
@@ -114,6 +109,20 @@ static int source_socket(prober *P, uint32_t s, int family)
 		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
 		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
 	}
+	return fd;
+}
+
+/* The source's socket for a family, opened inside its namespace. */
+static int source_socket(prober *P, uint32_t s, int family)
+{
+	struct source *src = &P->src[s];
+	int v6 = family == AF_INET6, fd, err;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (src->fd[v6] >= 0)
+		return src->fd[v6];
+	if ((fd = nsr_icmp_socket(P->srcns[s], family, P->e)) < 0)
+		return fd;
 	ev.data.u32 = s << 1 | v6;
 	if (epoll_ctl(P->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		err = -errno;
@@ -172,7 +181,7 @@ static int send_echo(prober *P, uint32_t pair)
 		pkt.h4.type = ICMP_ECHO;
 		pkt.h4.un.echo.id = htons(pair >> 16);
 		pkt.h4.un.echo.sequence = htons(pair & 0xffff);
-		pkt.h4.checksum = checksum(&pkt, sizeof pkt.h4 + sizeof pkt.pl);
+		pkt.h4.checksum = nsr_icmp_checksum(&pkt, sizeof pkt.h4 + sizeof pkt.pl);
 		sin->sin_family = AF_INET;
 		memcpy(&sin->sin_addr, t->addr, 4);
 		sl = sizeof *sin;

@@ -57,4 +57,10 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 	      size_t ntgt, const nsr_probe_pair *pairs, size_t npairs,
 	      const nsr_probe_opts *opts, nsr_probe_result *res, nsr_error *e);
 
+/* For the probers (probe.c, outage.c): a raw ICMP (AF_INET) or ICMPv6
+ * socket opened inside ns, non-blocking, that lets echo replies and
+ * errors through; the Internet checksum. */
+int nsr_icmp_socket(nsr_ns *ns, int family, nsr_error *e);
+uint16_t nsr_icmp_checksum(const void *data, size_t len);
+
 #endif

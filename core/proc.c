@@ -432,6 +432,8 @@ int nsr_procs_end(const pid_t *pid, const unsigned long long *start, int n, int 
 				continue;
 			}
 			syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0);
+			/* a frozen one (SIGSTOP) acts on SIGTERM once continued */
+			syscall(SYS_pidfd_send_signal, fd, SIGCONT, NULL, 0);
 			pf[m] = (struct pollfd){ .fd = fd, .events = POLLIN };
 			who[m++] = pid[i];
 		}
@@ -447,6 +449,22 @@ int nsr_procs_end(const pid_t *pid, const unsigned long long *start, int n, int 
 			waitpid(who[i], NULL, WNOHANG);	/* reap it if it was our child */
 		}
 	}
+	return err;
+}
+
+int nsr_proc_signal(pid_t pid, unsigned long long start, int sig, nsr_error *e)
+{
+	unsigned long long now;
+	int fd, err = 0;
+
+	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		return nsr_fail(e, -errno, "process %d", (int)pid);
+	/* holding the pidfd, the PID cannot be reused: check it is ours */
+	if (nsr_proc_start(pid, &now) < 0 || now != start)
+		err = nsr_failmsg(e, -ESRCH, "process %d has ended", (int)pid);
+	else if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+		err = nsr_fail(e, -errno, "signal %d to process %d", sig, (int)pid);
+	close(fd);
 	return err;
 }
 

@@ -47,6 +47,10 @@ int nsr_proc_start(pid_t pid, unsigned long long *start);
  * not a zombie waiting to be reaped (one of nsrun's own is reaped). */
 int nsr_proc_alive(pid_t pid, unsigned long long start);
 
+/* Send sig to pid if it is still the process that started at start
+ * (SIGSTOP and SIGCONT: a frozen node).  -ESRCH when it has ended. */
+int nsr_proc_signal(pid_t pid, unsigned long long start, int sig, nsr_error *e);
+
 /* End pid if it is still the process that started at start: SIGTERM, then
  * SIGKILL after grace_ms.  A process already gone is not an error. */
 int nsr_proc_end(pid_t pid, unsigned long long start, int grace_ms,

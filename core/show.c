@@ -3,6 +3,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,7 @@ int nsr_show_routes(nsr_ns *ns, nsr_routeinfo **out, int *n, nsr_error *e)
 		snprintf(x->type, sizeof x->type, "%s", route_type(rtnl_route_get_type(r)));
 		x->family = rtnl_route_get_family(r);
 		x->metric = (int)rtnl_route_get_priority(r);
+		x->proto = (int)rtnl_route_get_protocol(r);
 		x->nh = calloc((size_t)rtnl_route_get_nnexthops(r) + 1, sizeof *x->nh);
 		if (!x->nh) {
 			nsr_show_routes_free(a, *n);
@@ -183,4 +185,46 @@ void nsr_show_routes_free(nsr_routeinfo *a, int n)
 	for (int i = 0; i < n; i++)
 		free(a[i].nh);
 	free(a);
+}
+
+int nsr_show_neighs(nsr_ns *ns, nsr_neighinfo **out, int *n, nsr_error *e)
+{
+	struct nl_cache *cache, *links;
+	struct nl_object *o;
+	nsr_neighinfo *a;
+	int err;
+
+	if ((err = rtnl_link_alloc_cache(ns->sk, AF_UNSPEC, &links)) < 0)
+		return dump_failed(e, ns, "links", err);
+	if ((err = rtnl_neigh_alloc_cache(ns->sk, &cache)) < 0) {
+		nl_cache_free(links);
+		return dump_failed(e, ns, "neighbours", err);
+	}
+	if (!(a = array_for(cache, sizeof *a))) {
+		nl_cache_free(cache);
+		nl_cache_free(links);
+		return nsr_fail(e, -ENOMEM, "neighbours of %s", nsr_ns_label(ns));
+	}
+	*n = 0;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_neigh *ne = (struct rtnl_neigh *)o;
+		struct nl_addr *dst = rtnl_neigh_get_dst(ne), *ll = rtnl_neigh_get_lladdr(ne);
+		int family = rtnl_neigh_get_family(ne);
+		nsr_neighinfo *x;
+
+		if (!dst || (family != AF_INET && family != AF_INET6))
+			continue;	/* the bridge's FDB and the like */
+		x = &a[(*n)++];
+		memset(x, 0, sizeof *x);
+		ifname_of(links, rtnl_neigh_get_ifindex(ne), x->ifname, sizeof x->ifname);
+		nl_addr2str(dst, x->addr, sizeof x->addr);
+		if (ll)
+			nl_addr2str(ll, x->mac, sizeof x->mac);
+		rtnl_neigh_state2str(rtnl_neigh_get_state(ne), x->state, sizeof x->state);
+		x->family = family;
+	}
+	nl_cache_free(cache);
+	nl_cache_free(links);
+	*out = a;
+	return 0;
 }

@@ -35,14 +35,24 @@ typedef struct nsr_routeinfo {
 	char dst[64];		/* "default" or a prefix */
 	char type[16];		/* "unicast", "blackhole", ... */
 	int family, metric, nnh;
+	int proto;		/* RTPROT_*: 2 kernel, 4 static (nsrun's), 186 bgp... */
 	nsr_nexthopinfo *nh;	/* all of them, malloc'd */
 } nsr_routeinfo;
+
+typedef struct nsr_neighinfo {
+	char ifname[NSR_IFNAMSIZ];
+	char addr[48];
+	char mac[24];		/* "" while unresolved */
+	char state[32];		/* "reachable", "stale", "permanent", ... */
+	int family;
+} nsr_neighinfo;
 
 /* Each fills a malloc'd array (free() it; routes: nsr_show_routes_free)
  * and its length. */
 int nsr_show_links(nsr_ns *ns, nsr_linkinfo **out, int *n, nsr_error *e);
 int nsr_show_addrs(nsr_ns *ns, nsr_addrinfo **out, int *n, nsr_error *e);
 int nsr_show_routes(nsr_ns *ns, nsr_routeinfo **out, int *n, nsr_error *e);
+int nsr_show_neighs(nsr_ns *ns, nsr_neighinfo **out, int *n, nsr_error *e);
 void nsr_show_routes_free(nsr_routeinfo *a, int n);
 
 #endif
