@@ -8,7 +8,8 @@ local eprintf = util.eprintf
 local M = {}
 
 -- The subcommands in the order usage lists them; "run" is SCRIPT itself.
-local ORDER = { "run", "test", "list", "destroy", "exec", "inspect", "graph", "impair" }
+local ORDER = { "run", "test", "list", "destroy", "exec", "inspect", "graph", "impair", "fail",
+  "snapshot", "diff" }
 
 local function command(name) return require("nsrun.cmd." .. name) end
 

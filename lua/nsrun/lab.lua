@@ -15,7 +15,7 @@ local M = { Lab = Lab, Node = Node, Bridge = class.Bridge, Link = class.Link,
   opened = class.opened, planning = nil }
 
 for _, m in ipairs { "node", "link", "bridge", "dev", "container", "daemon", "limits", "ipam",
-  "routing", "l2", "expect", "ping" } do
+  "routing", "l2", "expect", "ping", "fault", "outage", "snapshot" } do
   require("nsrun." .. m)
 end
 
@@ -100,7 +100,9 @@ function Lab:model()
       vlan_filtering = br.vlan_filtering, vlans = br.vlans }
   end
   local procs = {}
-  for i, p in ipairs(self.procs) do procs[i] = { pid = p.pid, node = p.node.name, cmd = p.cmd } end
+  for i, p in ipairs(self.procs) do
+    procs[i] = { pid = p.pid, start = p.start, node = p.node.name, cmd = p.cmd, daemon = p.daemon }
+  end
   return { lab = self.name, prefix = self.prefix, nodes = nodes, links = links, bridges = bridges,
     procs = procs }
 end

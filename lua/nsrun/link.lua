@@ -48,10 +48,16 @@ function M.check_end(lab, node, ifname)
 end
 
 -- What a new veth end in node gets with its link-up request: no IPv6
--- link-local address in a lab made with { linklocal = false }.  nil:
--- nothing.
+-- link-local address in a lab made with { linklocal = false }; on a
+-- router, ignore_routes_with_linkdown (a next hop whose link lost its
+-- carrier is skipped, as a router's control plane would withdraw it:
+-- ECMP fails over to the links left).  nil: nothing.
 local function end_settings(lab, node)
-  if lab.linklocal == false and node.owned then return { linklocal = false } end
+  if not node.owned then return nil end
+  local s
+  if lab.linklocal == false then s = { linklocal = false } end
+  if node.role == "router" then s = s or {}; s.ignore_linkdown = true end
+  return s
 end
 
 local function is_end(v) return getmetatable(v) == Node or getmetatable(v) == Bridge end
@@ -159,9 +165,6 @@ function Link:impair(node, opts)
   end
   return self
 end
-
-function Link:up() return self:set { up = true } end
-function Link:down() return self:set { up = false } end
 
 -- The end of the link in node: { node = , name = }.
 function Link:side(node)

@@ -12,9 +12,10 @@ local function failure_line(f)
 end
 
 local function detail(r)
-  local unit = r.expect == "state" and "node" or "pair"
+  local unit = (r.expect == "state" or r.expect == "golden") and "node" or "pair"
   local s = ("%d %s%s"):format(r.pairs, unit, r.pairs == 1 and "" or "s")
   if not r.ok then s = s .. (", %d failed"):format(#r.failures) end
+  if r.outage then s = s .. ", " .. require("nsrun.outage").describe(r.outage) end
   if r.rtt and r.ok and r.expect ~= false then
     -- min and median: what a reader takes for latency (a large sweep's
     -- average counts the prober's own queueing)
@@ -80,15 +81,31 @@ end
 
 local function yaml_str(s) return "'" .. tostring(s):gsub("'", "''") .. "'" end
 
+-- a survives result's numbers, for TAP's YAML and JUnit's properties
+local OUTAGE_KEYS = { "affected", "never", "min_ms", "median_ms", "p99_ms", "max_ms", "back_after",
+  "interval_ms" }
+
+local function outage_yaml(o)
+  local t = {}
+  if not o then return t end
+  t[1] = "  outage:"
+  for _, k in ipairs(OUTAGE_KEYS) do
+    if o[k] then t[#t + 1] = ("    %s: %s"):format(k, math.type(o[k]) == "integer" and o[k] or ("%.3f"):format(o[k])) end
+  end
+  return t
+end
+
 function M.tap(runs, out)
   local n, lines = 0, {}
   for _, run in ipairs(runs) do
     for _, r in ipairs(run.results) do
       n = n + 1
       lines[#lines + 1] = ("%s %d - %s: %s"):format(r.ok and "ok" or "not ok", n, run.script, r.name)
-      if r.ok and r.held_after then
+      if r.ok and (r.held_after or r.outage) then
         lines[#lines + 1] = "  ---"
-        lines[#lines + 1] = ("  held_after: %.3f"):format(r.held_after)
+        if r.held_after then lines[#lines + 1] = ("  held_after: %.3f"):format(r.held_after) end
+        if r.outage then lines[#lines + 1] = "  message: " .. yaml_str(detail(r)) end
+        for _, l in ipairs(outage_yaml(r.outage)) do lines[#lines + 1] = l end
         lines[#lines + 1] = "  ..."
       end
       if not r.ok then
@@ -96,6 +113,7 @@ function M.tap(runs, out)
         lines[#lines + 1] = "  message: " .. yaml_str(detail(r))
         if r.where then lines[#lines + 1] = "  at: " .. yaml_str(r.where:gsub(": $", "")) end
         if r.summary then lines[#lines + 1] = "  summary: " .. yaml_str(r.summary) end
+        for _, l in ipairs(outage_yaml(r.outage)) do lines[#lines + 1] = l end
         lines[#lines + 1] = "  failures:"
         for i, f in ipairs(r.failures) do
           if i > SHOWN then break end
@@ -139,13 +157,20 @@ function M.junit(runs, out)
         local body = { r.summary }
         for _, x in ipairs(r.failures) do body[#body + 1] = failure_line(x) end
         out:write(('\n      <failure message="%s" type="%s">%s</failure>\n    ')
-          :format(xml(detail(r)), r.expect == "state" and "state" or "unreachable",
+          :format(xml(detail(r)), type(r.expect) == "string" and r.expect or "unreachable",
             xml(table.concat(body, "\n"))))
         local so = system_out(r)
         if so then out:write(("  <system-out>%s</system-out>\n    "):format(xml(so))) end
       elseif r.held_after then
         out:write(('<properties><property name="held_after" value="%.3f"/></properties>')
           :format(r.held_after))
+      end
+      if r.outage then
+        local props = {}
+        for _, k in ipairs(OUTAGE_KEYS) do
+          if r.outage[k] then props[#props + 1] = ('<property name="outage_%s" value="%s"/>'):format(k, r.outage[k]) end
+        end
+        out:write("<properties>", table.concat(props), "</properties>")
       end
       out:write("</testcase>\n")
     end
@@ -164,9 +189,9 @@ function M.json(runs, out)
     local results = {}
     for k, r in ipairs(run.results) do
       results[k] = { name = r.name, ok = r.ok,
-        expect = r.expect == "state" and "state" or r.expect and "reaches" or "does not reach",
+        expect = type(r.expect) == "string" and r.expect or r.expect and "reaches" or "does not reach",
         pairs = r.pairs, seconds = r.seconds, rtt = r.rtt, failures = r.failures, summary = r.summary,
-        held_after = r.held_after,
+        held_after = r.held_after, outage = r.outage, timeline = r.timeline,
         where = r.where and r.where:gsub(": $", "") or nil }
     end
     doc[i] = { script = run.script, status = run.status, error = run.error,

@@ -146,7 +146,8 @@ do
   local synopsis = md:match("\n# SYNOPSIS\n(.-)\n# ")
   local lines = {}
   for l in synopsis:gmatch("[^\n]+") do lines[(l:gsub("\\", ""):gsub("[*_]", ""))] = true end
-  for _, name in ipairs { "run", "test", "list", "destroy", "exec", "inspect", "graph", "impair" } do
+  for _, name in ipairs { "run", "test", "list", "destroy", "exec", "inspect", "graph", "impair", "fail",
+    "snapshot", "diff" } do
     local usage = require("nsrun.cmd." .. name).usage
     ok(lines[usage], "usage of " .. name .. " is in nsrun(1)'s SYNOPSIS: " .. usage)
   end

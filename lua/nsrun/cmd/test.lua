@@ -1,6 +1,7 @@
--- nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep]
--- SCRIPT [KEY=VALUE...]...: each scenario built, checked and destroyed, one
--- after another, with the key=value arguments that follow it.
+-- nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--plot FILE]
+-- [--golden DIR [--update-golden]] [--keep] SCRIPT [KEY=VALUE...]...: each
+-- scenario built, checked and destroyed, one after another, with the
+-- key=value arguments that follow it.
 -- Exit: 0 all expectations hold; 1 one failed; 2 a scenario could not run.
 local nsrun = require "nsrun"
 local script = require "nsrun.script"
@@ -10,9 +11,41 @@ local util = require "nsrun.util"
 local eprintf = util.eprintf
 
 local M = {
-  usage = "nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--keep] [--no-preflight] SCRIPT [KEY=VALUE...]...",
+  usage = "nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--plot FILE] "
+    .. "[--golden DIR [--update-golden]] [--keep] [--no-preflight] SCRIPT [KEY=VALUE...]...",
   summary = "build, check and destroy each scenario",
 }
+
+-- The lab against its golden snapshot DIR/LAB.json (links, addresses,
+-- routes; no neighbours, no MACs: they change from run to run), or that
+-- file written (--update-golden): one more result of the run.
+local function golden(lab, opts)
+  local snapshot = require "nsrun.snapshot"
+  local path = opts.golden .. "/" .. lab.name .. ".json"
+  local r = { name = ("%s matches %s"):format(lab.name, path), expect = "golden", pairs = 0, failures = {} }
+  local t0 = script.now()
+  local ok, now = pcall(lab.snapshot, lab, { neighbours = false, macs = false })
+  if not ok then
+    r.ok, r.summary = false, tostring(util.is_error(now) and now.message or now)
+  elseif opts.update_golden then
+    local done, err = snapshot.write(now, path)
+    r.ok, r.name = done and true or false, ("%s written to %s"):format(lab.name, path)
+    if not done then r.summary = err end
+  else
+    local want, why = snapshot.read(path)
+    if not want then
+      r.ok, r.summary = false, why .. " (nsrun test --golden DIR --update-golden writes it)"
+    else
+      local lines = snapshot.diff(want, now)
+      r.ok = #lines == 0
+      for i, l in ipairs(lines) do r.failures[i] = { src = l:match("^([^:]+)") or "", dst = "", addr = "",
+        reason = l:gsub("^[^:]+: ", "") } end
+      if not r.ok then r.summary = ("%d difference%s from %s"):format(#lines, #lines == 1 and "" or "s", path) end
+    end
+  end
+  r.pairs, r.seconds = #lab.order, script.now() - t0
+  return r
+end
 
 -- One scenario: its run record { script, status, error, results, seconds }
 -- and the labs it opened.
@@ -23,6 +56,11 @@ local function run_one(path, list, opts)
   if e then ok = false else ok, e = script.execute(path, list) end
   local labs, results = script.opened_since(first)
   if ok then ok, e = script.containers_running(labs) end
+  if ok and opts.golden then
+    for _, lab in ipairs(labs) do
+      if not lab.destroyed then results[#results + 1] = golden(lab, opts) end
+    end
+  end
   local name = #list > 0 and path .. " " .. table.concat(list, " ") or path
   local run = { script = name, results = results, seconds = script.now() - t0 }
   if not ok then
@@ -42,7 +80,8 @@ function M.run(argv)
   while argv[i] do
     local a = argv[i]
     if a == "--tap" then opts.tap = true
-    elseif a == "--junit" or a == "--json" or a == "--graph" then
+    elseif a == "--update-golden" then opts.update_golden = true
+    elseif a == "--junit" or a == "--json" or a == "--graph" or a == "--plot" or a == "--golden" then
       if not argv[i + 1] then return require("nsrun.cli").usage_error("test", a .. " needs a file") end
       opts[a:sub(3)] = argv[i + 1]; i = i + 1
     elseif a == "--keep" then opts.keep = true
@@ -58,6 +97,9 @@ function M.run(argv)
     i = i + 1
   end
   if #scripts == 0 then return require("nsrun.cli").usage_error("test", "name at least one scenario") end
+  if opts.update_golden and not opts.golden then
+    return require("nsrun.cli").usage_error("test", "--update-golden needs --golden DIR")
+  end
   local runs = {}
   local graphs = { models = {}, failures = {} }
   for _, sc in ipairs(scripts) do
@@ -86,6 +128,21 @@ function M.run(argv)
       if not out then eprintf("nsrun test: %s\n", err) return 2 end
       report[f](runs, out)
       out:close()
+    end
+  end
+  if opts.plot then
+    local all = {}
+    for _, run in ipairs(runs) do
+      for _, r in ipairs(run.results) do all[#all + 1] = r end
+    end
+    local svg = require("nsrun.outage").svg(all)
+    if svg then
+      local out, err = io.open(opts.plot, "w")
+      if not out then eprintf("nsrun test: --plot %s: %s\n", opts.plot, err) return 2 end
+      out:write(svg)
+      out:close()
+    else
+      eprintf("nsrun test: --plot %s: no survives expectation to plot\n", opts.plot)
     end
   end
   if opts.graph and #graphs.models > 0 then
