@@ -2,16 +2,25 @@
  * fault.c -- faults inside a namespace: ns:nft (nftables), ns:flap (a link
  * that goes down and up in a process of its own).
  */
+#include <stdlib.h>
+
 #include "fault.h"
 #include "nsrun.h"
 
-/* ns:nft(commands): nft's syntax, run in the namespace (libnftables) */
+/* ns:nft(commands) -> what nft printed: nft's syntax, run in the
+ * namespace (libnftables) */
 static int m_nft(lua_State *L)
 {
 	nsr_ns *ns = nsrun_checkns(L, 1);
 	nsr_error e = { 0 };
+	char *out = NULL;
+	int err = nsr_nft(ns, luaL_checkstring(L, 2), &out, &e);
 
-	return nsrun_result(L, nsr_nft(ns, luaL_checkstring(L, 2), &e), &e);
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_pushstring(L, out ? out : "");
+	free(out);
+	return 1;
 }
 
 /* ns:flap(ifname, peer_ns | nil, peer_ifname | nil, period_ms, count [, journal])

@@ -1,10 +1,12 @@
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <nftables/libnftables.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -21,7 +23,7 @@
 #include "route.h"
 #include "show.h"
 
-int nsr_nft(nsr_ns *ns, const char *cmds, nsr_error *e)
+int nsr_nft(nsr_ns *ns, const char *cmds, char **out, nsr_error *e)
 {
 	struct nft_ctx *nft;
 	int err, rc;
@@ -44,6 +46,8 @@ int nsr_nft(nsr_ns *ns, const char *cmds, nsr_error *e)
 			n--;
 		err = nsr_failmsg(e, -EINVAL, "nftables in %s: %.*s", nsr_ns_label(ns),
 				  (int)n, n ? why : "rejected");
+	} else if (out && !(*out = strdup(nft_ctx_get_output_buffer(nft)))) {
+		err = nsr_fail(e, -ENOMEM, "nftables in %s", nsr_ns_label(ns));
 	}
 	nft_ctx_free(nft);
 	if (nsr_ns_leave(err < 0 ? NULL : e) < 0 && err == 0)
@@ -67,6 +71,29 @@ static void pause_ms(int ms)
 
 	while (!stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/* Close every descriptor but keep[] (and stdio, which goes to /dev/null). */
+static void close_others(const int *keep, int n)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int i = 0; i < 3 && null >= 0; i++)
+		dup2(null, i);
+	while (d && (de = readdir(d))) {
+		int fd = atoi(de->d_name), mine = fd < 3 || fd == dirfd(d) || fd == null;
+
+		for (int i = 0; i < n; i++)
+			mine |= fd == keep[i];
+		if (de->d_name[0] != '.' && !mine)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+	if (null >= 0)
+		close(null);
 }
 
 static int reconnect(nsr_ns *ns)
@@ -188,8 +215,12 @@ int nsr_flap(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb, int period_
 		return nsr_fail(e, err, "flap %s in %s", ifa, nsr_ns_label(a));
 	}
 	if (*pid == 0) {
+		/* none of nsrun's descriptors but the namespaces it needs: a
+		 * journal's lock or a caller's pipe must not live on in it */
+		int keep[3] = { go[0], a->fd, b ? b->fd : -1 };
+
+		close_others(keep, 3);
 		/* recorded in the journal before it does anything */
-		close(go[1]);
 		while ((n = read(go[0], &byte, 1)) < 0 && errno == EINTR)
 			;
 		if (n != 1 || byte != 'g')

@@ -15,8 +15,9 @@ struct nsr_journal;
 
 /* Run nft commands (nft's own syntax, one or more lines) inside ns,
  * through libnftables: the namespace's own tables, none of the host's.
- * On failure e's message is nft's. */
-int nsr_nft(nsr_ns *ns, const char *cmds, nsr_error *e);
+ * What nft prints (list commands) goes to *out (malloc'd; out may be
+ * NULL).  On failure e's message is nft's. */
+int nsr_nft(nsr_ns *ns, const char *cmds, char **out, nsr_error *e);
 
 /* Flap a link in a child process: the ends (a, ifa) and (b, ifb; b NULL:
  * one end only) down, period_ms / 2, up, period_ms / 2, count times (0:

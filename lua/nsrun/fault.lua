@@ -56,6 +56,8 @@ function M.ungray(e)
   for _, hook in ipairs { "egress", "ingress" } do
     e.ns:nft(("delete chain netdev nsrun %s"):format(chain(hook, e.ifname)))   -- may not exist
   end
+  local left = e.ns:nft("list table netdev nsrun")
+  if left and not left:find("chain", 1, true) then e.ns:nft("delete table netdev nsrun") end
 end
 
 function M.set_up(e, up)
