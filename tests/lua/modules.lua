@@ -1,6 +1,6 @@
 -- Pure Lua tests of nsrun's modules, no root: impairments as users write
--- them, JSON both ways, node selection on the command line, and the test
--- reports (TAP that prove reads, JUnit, text).  Prints TAP; exits non-zero
+-- them, JSON both ways, node selection on the command line, the test
+-- reports (TAP that prove reads, JUnit, text), snapshot diffs and outages.  Prints TAP; exits non-zero
 -- when a test fails.
 local impair = require "nsrun.impair"
 local json = require "nsrun.json"
@@ -151,6 +151,49 @@ do
     local usage = require("nsrun.cmd." .. name).usage
     ok(lines[usage], "usage of " .. name .. " is in nsrun(1)'s SYNOPSIS: " .. usage)
   end
+end
+
+---------------------------------------------------------------- snapshots, outages
+
+do
+  local snapshot = require "nsrun.snapshot"
+  local function snap(nodes) return { version = snapshot.VERSION, lab = "t", nodes = nodes } end
+  local a = snap { leaf3 = {
+    links = { eth1 = { up = true, carrier = true, mtu = 1500 }, eth2 = { up = true, carrier = true, mtu = 1500 } },
+    addrs = { "10.0.0.1/31 dev eth1" },
+    routes = { ["10.2.0.0/16"] = { nexthops = { "via 10.0.0.0 dev eth1", "via 10.0.0.4 dev eth2" } },
+               ["10.9.0.0/16"] = { nexthops = { "via 10.0.0.4 dev eth2" } } } } }
+  local b = snap { leaf3 = {
+    links = { eth1 = { up = true, carrier = true, mtu = 1500 }, eth2 = { up = false, carrier = false, mtu = 9000 } },
+    addrs = { "10.0.0.1/31 dev eth1" },
+    routes = { ["10.2.0.0/16"] = { nexthops = { "via 10.0.0.0 dev eth1" } } } } }
+  ok(same(snapshot.diff(a, b), { "leaf3: eth2 down", "leaf3: eth2 mtu 1500 -> 9000",
+    "leaf3: 10.2.0.0/16 lost next hop via 10.0.0.4 dev eth2", "leaf3: lost route 10.9.0.0/16 (via 10.0.0.4 dev eth2)" }),
+    "diff: a link down, its MTU, a lost next hop, a lost route, in words")
+  ok(#snapshot.diff(a, a) == 0, "diff: nothing for the same state")
+  local c = snap { leaf3 = a.nodes.leaf3, leaf4 = { links = {}, addrs = {}, routes = {} } }
+  ok(same(snapshot.diff(a, c), { "leaf4: new node" }) and same(snapshot.diff(c, a), { "leaf4: gone" }),
+    "diff: a node new, a node gone")
+  a.reach, b.reach = { unreachable = { "h1 -> h2" } }, { unreachable = { "h1 -> h3" } }
+  local d = snapshot.diff(a, b)
+  ok(d[#d - 1] == "h1 -> h2: reaches now" and d[#d] == "h1 -> h3: no longer reaches", "diff: reachability both ways")
+  ok(snapshot.check({ nodes = {} }, "x.json") == nil and select(2, snapshot.check({ version = 99, nodes = {} }, "x.json")):find("version 99"),
+    "a file that is no snapshot, or of another version, is refused with a reason")
+  local outage = require "nsrun.outage"
+  ok(outage.describe { affected = 0 } == "no echo lost", "outage: none")
+  ok(outage.describe { affected = 3, never = 0, min_ms = 10, median_ms = 20, p99_ms = 30, max_ms = 30, back_after = 0.03 }
+    == "3 lost traffic: outage max 30 ms, p99 30, median 20, min 10 ms; all back after 0.03 s", "outage: the numbers in words")
+  local svg = outage.svg { { name = "a <b>", pairs = 4, timeline = { interval_ms = 10, lost = { 0, 4, 2, 0 } } } }
+  ok(svg and svg:find("<polyline") and svg:find("a &lt;b&gt;") and not outage.svg { { name = "x", pairs = 1 } },
+    "outage: an SVG of the pairs over time (names escaped), none without a timeline")
+  local buf = {}
+  local out = { write = function(_, ...) for _, x in ipairs { ... } do buf[#buf + 1] = x end end }
+  report.tap({ { script = "s.lua", status = "passed", results = { { name = "survive", ok = true, pairs = 4,
+    expect = "survives", failures = {}, outage = { affected = 2, never = 0, min_ms = 10, median_ms = 10,
+    p99_ms = 20, max_ms = 20, back_after = 0.02, interval_ms = 10 } } } } }, out)
+  local tap = table.concat(buf)
+  ok(tap:find("ok 1 %- s.lua: survive") and tap:find("    max_ms: 20") and tap:find("    back_after: 0.020"),
+    "TAP: a survives result's outage numbers in its YAML block")
 end
 
 ---------------------------------------------------------------- errors
