@@ -89,7 +89,7 @@ static int m_mark(lua_State *L)
 	return 0;
 }
 
-/* run:wait() -> { pairs =, interval_ms =, drops =, lost = { per slot },
+/* run:wait() -> { pairs =, interval_ms =, drops =, skipped =, lost = { per slot },
  *   hit = { { src =, dst =, sent =, lost =, first_ms =, last_ms =,
  *             err =, reason =, icmp =, code =, from = }, ... },
  *   silent = { { src =, dst = }, ...: pairs that never answered } } */
@@ -117,6 +117,8 @@ static int m_wait(lua_State *L)
 	lua_setfield(L, -2, "interval_ms");
 	lua_pushinteger(L, (lua_Integer)nsr_outage_send_drops(b->o));
 	lua_setfield(L, -2, "drops");
+	lua_pushinteger(L, (lua_Integer)nsr_outage_skipped(b->o));
+	lua_setfield(L, -2, "skipped");
 	lua_createtable(L, (int)nslots, 0);
 	for (size_t k = 0; k < nslots; k++) {
 		lua_pushinteger(L, lost[k]);

@@ -42,6 +42,9 @@ struct nsr_outage {
 	uint32_t *timeline;	/* lost echoes per slot from the mark */
 	size_t nslots, cap;
 	uint64_t sent, finalized;	/* echoes sent (pair + slot * npairs); slots done */
+	uint64_t *sent_at;	/* [slot % R]: when its last echo went, 0: not yet */
+	uint8_t *skipped;	/* [slot % R]: not sent at all, the prober was late */
+	uint64_t nskipped;
 	int64_t mark_slot;	/* -1 until the thread sees the mark */
 	uint64_t drops;
 	atomic_size_t answered;
@@ -192,19 +195,24 @@ static void receive(nsr_outage *O, uint32_t tag)
 static int finalize(nsr_outage *O)
 {
 	uint64_t k = O->finalized++;
-	int counted = O->mark_slot >= 0 && (int64_t)k >= O->mark_slot;
+	int after = O->mark_slot >= 0 && (int64_t)k >= O->mark_slot;
+	int skip = O->skipped[k % O->R], counted = after && !skip;
 	int64_t hold = (int64_t)((uint64_t)O->o.hold_ms * 1000000u / O->I);
 	size_t lost = 0, trouble = 0;
 
 	if (hold < 1)
 		hold = 1;
+	/* a skipped slot sent no echo: no news, neither lost nor answered */
+	O->nskipped += after && skip;
+	O->skipped[k % O->R] = 0;
+	O->sent_at[k % O->R] = 0;
 	for (size_t i = 0; i < O->npairs; i++) {
 		uint8_t *b = &O->got[i * O->R + k % O->R];
 		nsr_outage_pair *r = &O->res[i];
 
 		if (counted)
 			r->sent++;
-		if (*b)
+		if (skip || *b)
 			*b = 0;
 		else {
 			O->last_lost[i] = (int64_t)k;
@@ -219,8 +227,8 @@ static int finalize(nsr_outage *O)
 		if (O->last_lost[i] != NONE && O->last_lost[i] > (int64_t)k - hold)
 			trouble++;
 	}
-	if (!counted)
-		return 0;
+	if (!after)
+		return 0;	/* before the mark */
 	if (O->nslots == O->cap) {
 		size_t cap = O->cap ? 2 * O->cap : 1024;
 		uint32_t *t = realloc(O->timeline, cap * sizeof *t);
@@ -236,6 +244,17 @@ static int finalize(nsr_outage *O)
 	if ((uint64_t)O->nslots * O->I >= (uint64_t)O->o.within_ms * 1000000u)
 		return 1;
 	return (int64_t)O->nslots >= hold && trouble == 0;
+}
+
+/* Whether slot k (the oldest open) is done: skipped, or every echo sent
+ * timeout ago. */
+static int slot_done(const nsr_outage *O, uint64_t now, uint64_t timeout)
+{
+	uint64_t k = O->finalized, at = O->sent_at[k % O->R];
+
+	if (O->sent < (k + 1) * O->npairs)
+		return 0;
+	return O->skipped[k % O->R] || now >= at + timeout;
 }
 
 static void *run(void *arg)
@@ -256,19 +275,32 @@ static void *run(void *arg)
 		if (mark && O->mark_slot < 0)
 			O->mark_slot = mark <= O->t0 ? 0 : (int64_t)((mark - O->t0 + O->I - 1) / O->I);
 		/* slots whose every echo had its time */
-		while (now >= O->t0 + (O->finalized + 1) * O->I + timeout)
+		while (slot_done(O, now, timeout))
 			if (finalize(O))
 				goto out;
 		due = (now - O->t0) * O->npairs / O->I + 1;
 		while (O->sent < due) {
-			if (O->sent / O->npairs >= O->finalized + O->R - 1 && finalize(O))
+			uint64_t slot = O->sent / O->npairs;
+
+			if (slot >= O->finalized + O->R - 1 && finalize(O))
 				goto out;	/* late: its ring slot is needed */
+			if (O->sent % O->npairs == 0 && slot < (due - 1) / O->npairs) {
+				/* a whole slot behind (a busy machine): skip it
+				 * rather than send it late, and say so */
+				O->skipped[slot % O->R] = 1;
+				O->sent += O->npairs;
+				O->sent_at[slot % O->R] = now;
+				continue;
+			}
 			send_echo(O, O->sent++);
+			if (O->sent % O->npairs == 0)
+				O->sent_at[slot % O->R] = now_ns();
 		}
 		next = O->t0 + O->sent * O->I / O->npairs;
 		wake = next > now + gran ? next : now + gran;
-		if (O->t0 + (O->finalized + 1) * O->I + timeout < wake)
-			wake = O->t0 + (O->finalized + 1) * O->I + timeout;
+		if (O->sent >= (O->finalized + 1) * O->npairs &&
+		    O->sent_at[O->finalized % O->R] + timeout < wake)
+			wake = O->sent_at[O->finalized % O->R] + timeout;
 		wake = wake > now ? wake - now : 0;
 		ts = (struct timespec){ (time_t)(wake / 1000000000u), (long)(wake % 1000000000u) };
 		n = epoll_pwait2(O->ep, ev, 64, &ts, NULL);
@@ -335,8 +367,11 @@ int nsr_outage_start(nsr_ns *const *sources, size_t nsrc, const nsr_target *targ
 	O->ever = calloc(npairs, 1);
 	O->last_lost = malloc(npairs * sizeof *O->last_lost);
 	O->res = calloc(npairs, sizeof *O->res);
+	O->sent_at = calloc(O->R, sizeof *O->sent_at);
+	O->skipped = calloc(O->R, 1);
 	O->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!O->fd || !O->got || !O->ever || !O->last_lost || !O->res || O->ep < 0) {
+	if (!O->fd || !O->got || !O->ever || !O->last_lost || !O->res || !O->sent_at ||
+	    !O->skipped || O->ep < 0) {
 		err = nsr_fail(e, O->ep < 0 ? -errno : -ENOMEM, "outage prober");
 		goto fail;
 	}
@@ -427,6 +462,11 @@ uint64_t nsr_outage_send_drops(const nsr_outage *o)
 	return o->drops;
 }
 
+uint64_t nsr_outage_skipped(const nsr_outage *o)
+{
+	return o->nskipped;
+}
+
 void nsr_outage_free(nsr_outage *o)
 {
 	if (!o)
@@ -447,5 +487,7 @@ void nsr_outage_free(nsr_outage *o)
 	free(o->last_lost);
 	free(o->res);
 	free(o->timeline);
+	free(o->sent_at);
+	free(o->skipped);
 	free(o);
 }

@@ -4,7 +4,8 @@
  *
  * Time is cut in slots of one interval; in each slot every pair sends one
  * echo (spread over the slot, not in one burst).  An echo not answered
- * within timeout_ms is lost.  The prober runs in a thread of its own, so
+ * within timeout_ms of its slot's last send is lost.  A slot the prober
+ * could only send a whole interval late is skipped, and counted.  The prober runs in a thread of its own, so
  * that the caller can apply the fault meanwhile: start, wait until the
  * pairs answer, mark the fault, apply it, wait for the end.  The sockets
  * are opened by the caller's thread, in nsr_outage_start.
@@ -63,6 +64,10 @@ size_t nsr_outage_slots(const nsr_outage *o, const uint32_t **lost_per_slot);
 /* Echoes the prober could not send for its own reasons (a socket buffer
  * full): counted lost, reported apart. */
 uint64_t nsr_outage_send_drops(const nsr_outage *o);
+/* Slots from the mark on that the prober skipped, a whole interval behind
+ * its schedule (a machine too busy for the rate asked): no echo sent, so
+ * neither lost nor answered.  The resolution it really had. */
+uint64_t nsr_outage_skipped(const nsr_outage *o);
 
 /* Stop (if it still runs) and free. */
 void nsr_outage_free(nsr_outage *o);

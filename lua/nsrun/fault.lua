@@ -175,7 +175,7 @@ local function set_ends(link, node, up, fname)
     set_end(link.a, up)
     set_end(link.b, up)
   end
-  faults(link.lab)[link] = not up or nil
+  if not up then faults(link.lab)[link] = true end   -- lab:restore() undoes it
   return link
 end
 

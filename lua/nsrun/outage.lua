@@ -159,6 +159,7 @@ function Expect:survives(fault, opts)
   r.ok = #bad == 0
   r.seconds = core.now() - t0
   r.outage = { affected = #res.hit, never = never_count, interval_ms = ms, drops = res.drops,
+    skipped = res.skipped,
     min_ms = quantile(spans, 0), median_ms = quantile(spans, 0.5), p99_ms = quantile(spans, 0.99),
     max_ms = spans[#spans], back_after = never_count == 0 and back_ms / 1000 or nil,
     limit_ms = max_outage and max_outage * 1000 or nil, within = within }
@@ -180,12 +181,18 @@ end
 -- min 10; all back after 1.20 s" for reports
 function M.describe(o)
   if not o then return nil end
-  if o.affected == 0 then return "no echo lost" end
+  if o.affected == 0 then
+    return "no echo lost" .. (o.skipped and o.skipped > 0
+      and ("; the prober skipped %d intervals, too busy for the rate asked"):format(o.skipped) or "")
+  end
   local s = ("%d lost traffic: outage max %.0f ms, p99 %.0f, median %.0f, min %.0f ms")
     :format(o.affected, o.max_ms, o.p99_ms, o.median_ms, o.min_ms)
   if o.back_after then s = s .. ("; all back after %.2f s"):format(o.back_after)
   else s = s .. ("; %d never recovered within %g s"):format(o.never, o.within) end
   if o.drops and o.drops > 0 then s = s .. ("; the prober could not send %d echoes"):format(o.drops) end
+  if o.skipped and o.skipped > 0 then
+    s = s .. ("; the prober skipped %d intervals, too busy for the rate asked"):format(o.skipped)
+  end
   return s
 end
 

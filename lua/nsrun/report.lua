@@ -83,7 +83,7 @@ local function yaml_str(s) return "'" .. tostring(s):gsub("'", "''") .. "'" end
 
 -- a survives result's numbers, for TAP's YAML and JUnit's properties
 local OUTAGE_KEYS = { "affected", "never", "min_ms", "median_ms", "p99_ms", "max_ms", "back_after",
-  "interval_ms" }
+  "interval_ms", "skipped" }
 
 local function outage_yaml(o)
   local t = {}

@@ -160,7 +160,12 @@ if command -v birdc >/dev/null; then
   cat >"$tmp/bgp.lua" <<'LUA'
 local lab, t = dofile(arg[0]:gsub("bgp.lua$", "fabric.lua"))
 lab:expect(t.hosts):reaches(t.hosts, { within = 60 })
-lab:settle { quiet = 3 }
+local steady = lab:settle { quiet = 3 }
+local routers = lab:all "router"
+local spine1 = lab.nodes.spine1
+lab:expect(t.hosts):survives(function() spine1:kill_daemons() end, { outage = 5, within = 10, name = "spine1's BIRD killed" })
+spine1:start_daemons()
+lab:expect(routers):matches(steady, { within = 60, name = "spine1's BIRD back, the routes as before" })
 local uplink = lab.nodes.leaf1.ifaces.eth0
 lab:expect(t.hosts):survives(function() uplink:gray() end, { outage = 5, within = 10, name = "gray uplink, BGP+BFD" })
 LUA
@@ -168,8 +173,11 @@ LUA
   o=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['scenarios'][0]['results'][-1]['outage']; print(r['affected'], r['never'], r['max_ms'])" "$tmp/bgp.json" 2>/dev/null)
   read -r affected never max <<<"$o"
   [ $rc = 0 ] && [ "${never:-1}" = 0 ] && [ "${affected:-0}" -gt 0 ] \
-    && pass "BGP+BFD: every pair recovers; $affected pairs lost traffic, at most $max ms" \
+    && pass "BGP+BFD: every pair recovers from a gray uplink; $affected pairs lost traffic, at most $max ms" \
     || fail "BGP+BFD: exit $rc ($o): $out"
+  [[ $out == *"ok   spine1's BIRD killed"* ]] && [[ $out == *"ok   spine1's BIRD back, the routes as before"* ]] \
+    && pass "BGP+BFD: spine1's BIRD killed (every pair recovers), started again, the routes as before" \
+    || fail "BGP+BFD: kill and restart: $out"
 else
   fail "BIRD is not installed (apt-get install bird2)"
 fi
