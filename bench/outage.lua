@@ -69,21 +69,28 @@ local function measure(routing, daemon)
   lab:expect(t.hosts):reaches(t.hosts, { sample = npairs, within = 300, timeout_ms = 200, retries = 0 })
   local steady = lab:settle { quiet = 3, within = 300 }
   local converged = core.now() - t0
-  -- an aggregation-core link (pod 1's first aggregation switch to its
-  -- first core switch), then the whole of that core switch
-  local agg = t.agg[1]
+  -- an aggregation-core link (pod 1's first aggregation switch to the
+  -- first core switch), then the whole of that core switch.  The first:
+  -- every namespace hashes flows with the kernel's one seed, so that an
+  -- edge switch's choice among its uplinks repeats at the aggregation
+  -- switch above it (ECMP polarization) and some core switches carry no
+  -- traffic at all; the first ones do.
+  local agg, corenode = t.agg[1], t.core[1]
   local link
   for _, l in pairs(agg.ifaces) do
-    if type(l) == "table" and l.a and (l.b.node.tier == "core" or l.a.node.tier == "core") then
-      link = link or l
-    end
+    if type(l) == "table" and l.a and (l.a.node == corenode or l.b.node == corenode) then link = l end
   end
-  local corenode = link.a.node.tier == "core" and link.a.node or link.b.node
+  -- the link's pairs: pod 1's hosts to the other pods' (whose answers come
+  -- back down through a core switch, one in k/2 of them through this link)
+  local pod1, others = {}, {}
+  for _, h in ipairs(t.hosts) do
+    if h.pod == agg.pod then pod1[#pod1 + 1] = h else others[#others + 1] = h end
+  end
   local rows = {}
-  for _, f in ipairs { { "agg-core link down", function() link:down() end },
-                       { "core switch isolated", function() corenode:isolate() end } } do
+  for _, f in ipairs { { "agg-core link down", function() link:down() end, pod1, others },
+                       { "core switch isolated", function() corenode:isolate() end, t.hosts } } do
     local c0 = cpu()
-    local r = lab:expect(t.hosts):survives(f[2], { sample = npairs, within = within, name = f[1] })
+    local r = lab:expect(f[3]):survives(f[2], { to = f[4], sample = npairs, within = within, name = f[1] })
     local o = r.outage
     rows[#rows + 1] = { fault = f[1], routing = routing, daemon = daemon, pairs = r.pairs, o = o,
       cpu = cpu() - c0, seconds = r.seconds }
@@ -112,7 +119,8 @@ local f = assert(io.open(out, "w"))
 f:write(("# Outages: a fat-tree (k = %d) losing a link and a core switch\n\nMeasured %s on %s, kernel %s, %s CPUs.\n\n")
   :format(k, os.date("!%Y-%m-%d %H:%M UTC"), io.popen("hostname"):read("l"),
     io.popen("uname -r"):read("l"), io.popen("nproc"):read("l")))
-f:write(("Each fault is applied while %d sampled host pairs are probed every 10 ms (what this machine "
+f:write(("Each fault is applied while %d sampled host pairs (for the link: from its pod's hosts to the "
+  .. "other pods', whose answers may come back through it) are probed every 10 ms (what this machine "
   .. "sustains next to the daemons: see the prober's own cost below); a pair's outage runs "
   .. "from its first lost echo to its last. *never* counts pairs still losing %d s after the fault.\n\n")
   :format(npairs, within))

@@ -3,6 +3,8 @@
  *   local run = core.outage(sources, targets [, pairs] [, opts])
  *   run:answered() -> pairs answered so far
  *   run:mark()     -- the fault begins now
+ *   run:applied()  -- the fault is in place: hold counts from now
+ *   run:close()    -- stop at once (a fault that raised)
  *   run:wait()     -> result (see m_wait)
  */
 #include <errno.h>
@@ -78,6 +80,15 @@ static int m_answered(lua_State *L)
 	luaL_argcheck(L, b->o && !b->waited, 1, "the run has ended");
 	lua_pushinteger(L, (lua_Integer)nsr_outage_answered(b->o));
 	return 1;
+}
+
+static int m_applied(lua_State *L)
+{
+	obox *b = check(L);
+
+	luaL_argcheck(L, b->o && !b->waited, 1, "the run has ended");
+	nsr_outage_applied(b->o);
+	return 0;
 }
 
 static int m_mark(lua_State *L)
@@ -177,6 +188,8 @@ static int m_wait(lua_State *L)
 static const luaL_Reg methods[] = {
 	{ "answered", m_answered },
 	{ "mark", m_mark },
+	{ "applied", m_applied },
+	{ "close", m_gc },
 	{ "wait", m_wait },
 	{ "__gc", m_gc },
 	{ "__close", m_gc },

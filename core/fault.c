@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nftables/libnftables.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -162,7 +163,7 @@ static void set_end(kept *k, int up)
 			nh[n] = (nsr_nexthop){ r->nh[j].via[0] ? r->nh[j].via : NULL,
 					       r->nh[j].dev[0] ? r->nh[j].dev : NULL, r->nh[j].weight };
 		nsr_route_add(k->ns, &(nsr_route){ .dst = r->dst, .nh = nh, .nnh = n,
-						   .metric = r->family == AF_INET ? r->metric : 0,
+						   .metric = r->metric,
 						   .replace = 1 }, &e);
 	}
 }
@@ -173,9 +174,14 @@ static int flapper(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb, int p
 	struct sigaction sa = { .sa_handler = on_term };
 	kept ka, kb;
 
+	sigset_t none;
+
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* blocked since the fork */
 	prctl(PR_SET_NAME, "nsrun-flap");
 	if (reconnect(a) < 0 || reconnect(b) < 0)
 		return 1;
@@ -201,6 +207,7 @@ int nsr_flap(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb, int period_
 {
 	int go[2], err = 0;
 	char line[64], byte = 0;
+	sigset_t all, old;
 	ssize_t n;
 
 	if (period_ms < 2 || count < 0)
@@ -208,8 +215,13 @@ int nsr_flap(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb, int period_
 				   ifa);
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return nsr_fail(e, -errno, "flap %s in %s", ifa, nsr_ns_label(a));
+	/* no signal between the fork and the child's own handlers (nsrun's
+	 * would only set a flag in a Lua state the child never runs) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if ((*pid = fork()) < 0) {
 		err = -errno;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		close(go[0]);
 		close(go[1]);
 		return nsr_fail(e, err, "flap %s in %s", ifa, nsr_ns_label(a));
@@ -227,12 +239,14 @@ int nsr_flap(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb, int period_
 			_exit(127);
 		_exit(flapper(a, ifa, b, ifb, period_ms, count));
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(go[0]);
-	if (nsr_proc_start(*pid, start) < 0)
-		*start = 0;
+	if (nsr_proc_start(*pid, start) < 0 || *start == 0)
+		err = nsr_failmsg(e, -ESRCH, "flap %s in %s: the process's start time cannot be read",
+				  ifa, nsr_ns_label(a));
 	snprintf(line, sizeof line, "proc %d %llu", (int)*pid, *start);
-	if ((j && (err = nsr_journal_add(j, line, e)) < 0) || write(go[1], "g", 1) != 1) {
-		if (!j || err >= 0)
+	if (err < 0 || (j && (err = nsr_journal_add(j, line, e)) < 0) || write(go[1], "g", 1) != 1) {
+		if (err >= 0)
 			err = nsr_fail(e, -errno, "flap %s in %s", ifa, nsr_ns_label(a));
 		close(go[1]);	/* the child reads EOF and ends */
 		waitpid(*pid, NULL, 0);

@@ -49,6 +49,8 @@ struct nsr_outage {
 	uint64_t drops;
 	atomic_size_t answered;
 	atomic_uint_fast64_t mark_ns;
+	atomic_uint_fast64_t applied_ns;	/* the fault is in place */
+	int64_t applied_slot;	/* -1 until the thread sees it */
 	atomic_int stop;
 	pthread_t thread;
 	int running, err;
@@ -102,9 +104,12 @@ static void send_echo(nsr_outage *O, uint64_t g)
 		sl = sizeof *sin6;
 	}
 	if (sendto(fd, &pkt, sizeof pkt, 0, (struct sockaddr *)&ss, sl) < 0) {
-		if (errno == EAGAIN || errno == ENOBUFS)
-			O->drops++;	/* the prober's own limit: lost, and said */
-		else if (O->mark_slot >= 0 && slot >= O->mark_slot)
+		if (errno == EAGAIN || errno == ENOBUFS) {
+			/* the prober's own limit, not the network's: no news
+			 * (as if answered), and counted */
+			O->got[(size_t)pair * O->R + slot % O->R] = 1;
+			O->drops++;
+		} else if (O->mark_slot >= 0 && slot >= O->mark_slot)
 			O->res[pair].err = errno;	/* no route...: lost */
 	}
 }
@@ -243,7 +248,8 @@ static int finalize(nsr_outage *O)
 	O->timeline[O->nslots++] = (uint32_t)lost;
 	if ((uint64_t)O->nslots * O->I >= (uint64_t)O->o.within_ms * 1000000u)
 		return 1;
-	return (int64_t)O->nslots >= hold && trouble == 0;
+	/* every pair answered for hold since the fault was in place */
+	return O->applied_slot >= 0 && (int64_t)k - O->applied_slot + 1 >= hold && trouble == 0;
 }
 
 /* Whether slot k (the oldest open) is done: skipped, or every echo sent
@@ -266,6 +272,7 @@ static void *run(void *arg)
 	O->t0 = now_ns();
 	for (;;) {
 		uint64_t now = now_ns(), mark = atomic_load(&O->mark_ns), due, wake, next;
+		uint64_t applied = atomic_load(&O->applied_ns);
 		struct epoll_event ev[64];
 		struct timespec ts;
 		int n;
@@ -273,7 +280,9 @@ static void *run(void *arg)
 		if (atomic_load(&O->stop))
 			break;
 		if (mark && O->mark_slot < 0)
-			O->mark_slot = mark <= O->t0 ? 0 : (int64_t)((mark - O->t0 + O->I - 1) / O->I);
+			O->mark_slot = mark <= O->t0 ? 0 : (int64_t)((mark - O->t0) / O->I);
+		if (applied && O->applied_slot < 0)
+			O->applied_slot = applied <= O->t0 ? 0 : (int64_t)((applied - O->t0) / O->I);
 		/* slots whose every echo had its time */
 		while (slot_done(O, now, timeout))
 			if (finalize(O))
@@ -336,6 +345,7 @@ int nsr_outage_start(nsr_ns *const *sources, size_t nsrc, const nsr_target *targ
 	O->npairs = npairs;
 	O->ep = -1;
 	O->mark_slot = -1;
+	O->applied_slot = -1;
 	O->o = (nsr_outage_opts){ 10000, 1000, 1000, 10000 };
 	if (opts) {
 		if (opts->interval_us > 0)
@@ -362,7 +372,9 @@ int nsr_outage_start(nsr_ns *const *sources, size_t nsrc, const nsr_target *targ
 		free(O);
 		return err;
 	}
-	O->fd = malloc(nsrc * sizeof *O->fd);
+	if ((O->fd = malloc(nsrc * sizeof *O->fd)))
+		for (size_t s = 0; s < nsrc; s++)
+			O->fd[s][0] = O->fd[s][1] = -1;	/* none opened: none to close */
 	O->got = calloc((size_t)npairs * O->R, 1);
 	O->ever = calloc(npairs, 1);
 	O->last_lost = malloc(npairs * sizeof *O->last_lost);
@@ -375,8 +387,6 @@ int nsr_outage_start(nsr_ns *const *sources, size_t nsrc, const nsr_target *targ
 		err = nsr_fail(e, O->ep < 0 ? -errno : -ENOMEM, "outage prober");
 		goto fail;
 	}
-	for (size_t s = 0; s < nsrc; s++)
-		O->fd[s][0] = O->fd[s][1] = -1;
 	for (size_t i = 0; i < npairs; i++) {
 		O->last_lost[i] = NONE;
 		O->res[i].first_lost = O->res[i].last_lost = -1;
@@ -424,6 +434,26 @@ void nsr_outage_mark(nsr_outage *o)
 	atomic_store(&o->mark_ns, now_ns());
 }
 
+void nsr_outage_applied(nsr_outage *o)
+{
+	atomic_store(&o->applied_ns, now_ns());
+}
+
+/* The sockets and the epoll fd, closed once the thread is done: an open
+ * socket keeps its namespace alive. */
+static void close_fds(nsr_outage *o)
+{
+	for (size_t s = 0; o->fd && s < o->nsrc; s++)
+		for (int v = 0; v < 2; v++)
+			if (o->fd[s][v] >= 0) {
+				close(o->fd[s][v]);
+				o->fd[s][v] = -1;
+			}
+	if (o->ep >= 0)
+		close(o->ep);
+	o->ep = -1;
+}
+
 int nsr_outage_wait(nsr_outage *o, nsr_error *e)
 {
 	if (!atomic_load(&o->mark_ns))
@@ -432,6 +462,7 @@ int nsr_outage_wait(nsr_outage *o, nsr_error *e)
 		pthread_join(o->thread, NULL);
 		o->running = 0;
 	}
+	close_fds(o);
 	for (size_t i = 0; i < o->npairs; i++)
 		o->res[i].answered = o->ever[i];
 	if (o->err < 0) {
@@ -475,12 +506,7 @@ void nsr_outage_free(nsr_outage *o)
 		atomic_store(&o->stop, 1);
 		pthread_join(o->thread, NULL);
 	}
-	for (size_t s = 0; o->fd && s < o->nsrc; s++)
-		for (int v = 0; v < 2; v++)
-			if (o->fd[s][v] >= 0)
-				close(o->fd[s][v]);
-	if (o->ep >= 0)
-		close(o->ep);
+	close_fds(o);
 	free(o->fd);
 	free(o->got);
 	free(o->ever);

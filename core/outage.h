@@ -21,8 +21,8 @@
 typedef struct nsr_outage_opts {
 	int interval_us;	/* between two echoes of one pair (default 10,000) */
 	int timeout_ms;		/* an echo not answered by then is lost (default 1000) */
-	int hold_ms;		/* after the mark: every pair answering for this long
-				 * ends the run (default 1000) */
+	int hold_ms;		/* once the fault is applied: every pair answering
+				 * for this long ends the run (default 1000) */
 	int within_ms;		/* after the mark: the run ends then at the latest
 				 * (default 10,000) */
 } nsr_outage_opts;
@@ -49,11 +49,17 @@ int nsr_outage_start(nsr_ns *const *sources, size_t nsrc, const nsr_target *targ
 /* How many pairs have answered at least once so far. */
 size_t nsr_outage_answered(nsr_outage *o);
 
-/* The fault begins now: the results count from here. */
+/* The fault begins now: the results count from here (the interval now
+ * under way included). */
 void nsr_outage_mark(nsr_outage *o);
 
-/* Wait for the run to end (hold or within after the mark; at once when
- * there was no mark).  Returns 0, or -errno if probing failed. */
+/* The fault is in place now: hold counts from here (a fault that takes
+ * time to apply does not end the run before it acts). */
+void nsr_outage_applied(nsr_outage *o);
+
+/* Wait for the run to end (every pair answering for hold after the fault
+ * was applied, or within after the mark; at once when there was no mark),
+ * and close its sockets.  Returns 0, or -errno if probing failed. */
 int nsr_outage_wait(nsr_outage *o, nsr_error *e);
 
 /* After the wait: the results (one per pair), the interval, the slots

@@ -94,9 +94,17 @@ function M.up(e, kept)
   for _, r in ipairs(kept and kept.routes or {}) do
     local nh = {}
     for i, h in ipairs(r.nexthops) do nh[i] = { via = h.via, dev = h.dev, weight = h.weight } end
-    -- best effort: another next hop's link may still be down (its own
-    -- up puts the route back then)
-    e.ns:route(r.dst, nh, { metric = r.metric ~= 0 and r.metric or nil, replace = true })
+    local metric = r.metric ~= 0 and r.metric or nil
+    if not e.ns:route(r.dst, nh, { metric = metric, replace = true }) and #nh > 1 then
+      -- another next hop's link is still down: the route with those that
+      -- are up (that link's own up puts the whole route back)
+      local up = {}
+      for _, h in ipairs(nh) do
+        local st = h.dev and e.ns:link_state(h.dev)
+        if st and st.up then up[#up + 1] = h end
+      end
+      if #up > 0 then e.ns:route(r.dst, up, { metric = metric, replace = true }) end
+    end
   end
 end
 
@@ -159,8 +167,9 @@ end
 -- An end down (what the kernel forgot kept on the end), or up again.
 local function set_end(side, up)
   if side.node.lab.dry or side.node.lab.plan then return end
-  if up then
-    if side.down then M.up(end_of(side), side.kept); side.down, side.kept = nil, nil end
+  if up then   -- up in any case (a node:down() or link:set{} before), kept routes back
+    M.up(end_of(side), side.kept)
+    side.down, side.kept = nil, nil
   elseif not side.down then
     side.kept, side.down = M.down(end_of(side)), true
   end
@@ -197,7 +206,7 @@ end
 -- what node sends.  Link state does not show it; probes do.
 function Link:gray(node, opts)
   link_arg(self, "gray")
-  if not class.is_node(node) then node, opts = nil, node end
+  if node ~= nil and not class.is_node(node) then node, opts = nil, node end
   arg(opts == nil or type(opts) == "table", node and 2 or 1, "gray", "table expected")
   opts = opts or {}
   for k in pairs(opts) do arg(k == "loss", node and 2 or 1, "gray", ("unknown option %q"):format(tostring(k))) end
@@ -314,7 +323,8 @@ end
 
 -- node:kill_daemons([signal]): end the node's routing daemons with signal
 -- ("KILL", a crash, by default; "TERM": a clean stop).  The kernel keeps
--- the routes they installed until something removes them.
+-- the routes they installed until something removes them.  Not a fault
+-- lab:restore() undoes: node:start_daemons() does.
 function Node:kill_daemons(signal)
   class.node_arg(self, "kill_daemons")
   signal = signal or "KILL"

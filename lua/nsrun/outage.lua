@@ -4,7 +4,8 @@
 --                              { outage = 0.5, within = 10 })
 -- Every pair is probed every interval (10 ms) before, during and after the
 -- fault; a pair's outage runs from its first lost echo to its last.  The
--- fault stays when the check ends: lab:restore() undoes it.
+-- fault stays when the check ends: lab:restore() undoes it.  The fault is
+-- applied once every pair has answered (5 s at most).
 local core = require "nsrun.core"
 local util = require "nsrun.util"
 local ping = require "nsrun.ping"
@@ -47,14 +48,24 @@ function Expect:survives(fault, opts)
   for k in pairs(opts) do
     arg(OPTS[k], 2, "survives", ("unknown option %q"):format(tostring(k)))
   end
-  local function seconds(k, lo)
+  local function seconds(k, lo, hi)
     local v = opts[k]
     if v == nil then return nil end
-    if type(v) ~= "number" or v < lo then fail(("survives: %s %s: a number of seconds >= %g"):format(k, tostring(v), lo)) end
+    if type(v) ~= "number" or v < lo or v > hi then
+      fail(("survives: %s %s: a number of seconds, %g to %g"):format(k, tostring(v), lo, hi))
+    end
     return v
   end
-  local within, hold = seconds("within", 0.001) or 10, seconds("hold", 0.001) or 1
-  local interval, max_outage = seconds("interval", 0.001) or 0.01, seconds("outage", 0)
+  local within, hold = seconds("within", 0.001, 3600) or 10, seconds("hold", 0.001, 3600) or 1
+  local interval, max_outage = seconds("interval", 0.001, 60) or 0.01, seconds("outage", 0, 3600)
+  if opts.sample ~= nil and (math.type(opts.sample) ~= "integer" or opts.sample < 1) then
+    fail(("survives: sample %s: a number of pairs, 1 or more"):format(tostring(opts.sample)))
+  end
+  if opts.timeout_ms ~= nil and (math.type(opts.timeout_ms) ~= "integer" or opts.timeout_ms < 1
+     or opts.timeout_ms > 60000) then
+    fail(("survives: timeout_ms %s: 1 to 60000"):format(tostring(opts.timeout_ms)))
+  end
+  arg(opts.name == nil or type(opts.name) == "string", 2, "survives", "name: a string expected")
   local lab = self.lab
   local srcs = self.src
   local dsts = srcs
@@ -84,9 +95,14 @@ function Expect:survives(fault, opts)
     end
   end
   local t0 = core.now()
-  local run, msg, code = core.outage(sources, targets, pairs, { interval_ms = interval * 1000,
+  local run <close>, msg, code = core.outage(sources, targets, pairs, { interval_ms = interval * 1000,
     timeout_ms = opts.timeout_ms, hold_ms = math.ceil(hold * 1000), within_ms = math.ceil(within * 1000) })
   if not run then fail("survives: " .. msg, code) end
+  local function wait()
+    local res, why, errno = run:wait()
+    if not res then fail("survives: " .. why, errno) end
+    return res
+  end
   local npairs = pairs and #pairs // 2 or #srcs * (#srcs - 1)
   local function pair_of(x) return srcs[x.src], dsts[x.dst], targets[x.dst] end
   local r = { name = name, expect = "survives", pairs = npairs, where = self.where, failures = {} }
@@ -94,7 +110,7 @@ function Expect:survives(fault, opts)
   local deadline = core.now() + READY_S
   while run:answered() < npairs and core.now() < deadline do core.sleep(0.01) end
   if run:answered() < npairs then
-    local res = run:wait()
+    local res = wait()
     for i, x in ipairs(res.silent) do
       local s, d, addr = pair_of(x)
       local why = "no answer before the fault"
@@ -109,8 +125,9 @@ function Expect:survives(fault, opts)
   end
   run:mark()
   local ok, err = pcall(fault)
-  if not ok then run:wait(); error(err, 0) end
-  local res = run:wait()
+  if not ok then run:close(); error(err, 0) end
+  run:applied()   -- hold counts from here
+  local res = wait()
   local ms = res.interval_ms
   local total_ms = #res.lost * ms
   local ended_by_hold = total_ms < within * 1000

@@ -50,7 +50,8 @@ local function node_state(ns, opts)
   for _, r in ipairs(util.check(ns:routes())) do
     if r.type ~= "local" and r.type ~= "broadcast" and not r.dst:match("^ff00::") and
        not r.dst:match("^fe80::") then
-      local key = r.dst .. (r.metric ~= 0 and r.family == 4 and (" metric " .. r.metric) or "")
+      local key = r.dst .. (r.metric ~= 0 and not (r.family == 6 and r.metric == 1024)
+        and (" metric " .. r.metric) or "")
       local nh, down = {}, {}
       for _, h in ipairs(r.nexthops) do
         local text = nexthop_text(h)
@@ -291,6 +292,10 @@ function class.Lab:settle(opts)
   class.alive(self)
   util.arg(opts == nil or type(opts) == "table", 1, "settle", "table expected")
   opts = opts or {}
+  for k in pairs(opts) do
+    util.arg(k == "quiet" or k == "within" or k == "neighbours" or k == "macs", 1, "settle",
+      ("unknown option %q"):format(tostring(k)))
+  end
   local quiet, within = opts.quiet or 3, opts.within or 60
   util.arg(type(quiet) == "number" and quiet >= 0, 1, "settle", "quiet: seconds >= 0")
   util.arg(type(within) == "number" and within >= 0, 1, "settle", "within: seconds >= 0")
@@ -321,6 +326,12 @@ function Expect:matches(snap, opts)
   util.check(M.check(snap, "matches: argument #1"))
   util.arg(opts == nil or type(opts) == "table", 2, "matches", "table expected")
   opts = opts or {}
+  for k in pairs(opts) do
+    util.arg(k == "within" or k == "name", 2, "matches", ("unknown option %q"):format(tostring(k)))
+  end
+  util.arg(opts.within == nil or (type(opts.within) == "number" and opts.within >= 0), 2, "matches",
+    "within: seconds >= 0")
+  util.arg(opts.name == nil or type(opts.name) == "string", 2, "matches", "name: a string expected")
   local lab = self.lab
   local names = {}
   for _, n in ipairs(self.src) do names[#names + 1] = n.name end

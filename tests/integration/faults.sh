@@ -233,5 +233,34 @@ lab:link(a, b)
 lab:expect { a, b }:survives(function() end, { outage = "long" })
 LUA
 bad 1 "badsurv.lua:4: survives: outage long" "$NSRUN" "$tmp/badsurv.lua"
-expect_clean "after faults, flapping, freezing and bad inputs"
+# 9. SIGKILL of nsrun while a link flaps and a node is frozen: nsrun
+# destroy ends the flapping process and the frozen one, and leaves nothing
+cat >"$tmp/crash.lua" <<'LUA'
+local lab = require("nsrun").lab "fc"
+local a, b = lab:host "a", lab:host "b"
+local l = lab:link(a, b)
+a:addr("eth0", "192.0.2.1/24"); b:addr("eth0", "192.0.2.2/24")
+a:spawn { "sleep", "600" }
+a:freeze()
+l:flap { period = 0.1 }
+print("flapping")
+io.stdout:flush()
+require("nsrun.core").sleep(600)
+LUA
+"$NSRUN" "$tmp/crash.lua" >"$tmp/crash.out" 2>&1 &
+builder=$!
+for _ in $(seq 100); do grep -q flapping "$tmp/crash.out" && break; sleep 0.1; done
+procs=$(awk '$1 == "proc" { print $2 ":" $3 }' /run/nsrun/fc/journal 2>/dev/null | tr '\n' ' ')
+kill -KILL $builder; wait $builder 2>/dev/null
+[ "$(echo $procs | wc -w)" = 2 ] && pass "the frozen process and the flapping one are in the journal: $procs" \
+  || fail "journal procs: '$procs': $(cat "$tmp/crash.out")"
+check "after SIGKILL, nsrun destroy fc" "$NSRUN" destroy fc
+alive=   # the same process (pid and start time), not a zombie
+for p in $procs; do
+  stat=$(cat /proc/${p%:*}/stat 2>/dev/null) || continue
+  read -r -a f <<<"${stat##*) }"
+  [ "${f[19]}" = "${p#*:}" ] && [ "${f[0]}" != Z ] && alive="$alive ${p%:*}"
+done
+[ -z "$alive" ] && pass "no process of the lab left (frozen, flapping)" || fail "still running:$alive"
+expect_clean "after faults, flapping, freezing, a crash and bad inputs"
 finish

@@ -30,11 +30,11 @@ local function load_state(lab)
 end
 
 local function save_state(lab, st)
-  local f = io.open(state_path(lab) .. ".new", "w")
-  if not f then return end
+  local f, err = io.open(state_path(lab) .. ".new", "w")
+  if not f then return nil, err end
   f:write(json.encode(st), "\n")
   f:close()
-  os.rename(state_path(lab) .. ".new", state_path(lab))
+  return os.rename(state_path(lab) .. ".new", state_path(lab))
 end
 
 -- The lab's link between a and b (or a's end named ifname): the model's
@@ -83,8 +83,12 @@ local function link_fault(m, st, owned, opened, argv)
   local a, ifa = name:match("^(.-):(.+)$")
   local action
   if a then action, peer = argv[3], nil else a, action = name, argv[4] end
-  if not LINK_ACTIONS[action or ""] then
-    util.fail(("%s: not an action on a link (down, up, gray, flap, restore)"):format(tostring(action)))
+  if not action then
+    util.fail(("%s %s: which fault? (a link: down, up, gray, flap, restore; a node: isolate, freeze, "
+      .. "thaw, kill, restore)"):format(name, peer or ""))
+  end
+  if not LINK_ACTIONS[action] then
+    util.fail(("%s: not an action on a link (down, up, gray, flap, restore)"):format(action))
   end
   local kv = parse_kv(argv, peer and 5 or 4, KEYS[action], action)
   local na, ia, nb, ib = find_link(m, a, peer, ifa)
@@ -149,7 +153,8 @@ local function node_fault(m, st, owned, opened, argv)
   local name, action = argv[2], argv[3]
   if #argv > 3 then util.fail(("%s takes no arguments"):format(action)) end
   local nodes, msg = model.select(m, name)
-  if not nodes or #nodes ~= 1 then util.fail(msg or "name one node") end
+  if not nodes or #nodes ~= 1 then util.fail(msg or ("%s: name one node"):format(name)) end
+  name = nodes[1].name
   local key = "node " .. name
   local rec = st[key] or {}
   st[key] = rec
@@ -197,15 +202,26 @@ function M.run(argv)
   for _, r in ipairs(m.info.records) do if r[1] == "ns" then owned[r[2]] = true end end
   local st, opened = load_state(labname), {}
   local ok, res = pcall(function()
-    if NODE_ACTIONS[third] and not name:find(":") then return node_fault(m, st, owned, opened, argv) end
+    if not name:find(":") then
+      local is_node = false
+      for _, n in ipairs(m.nodes) do is_node = is_node or n.name == third end
+      if NODE_ACTIONS[third] then return node_fault(m, st, owned, opened, argv) end
+      if not is_node and third ~= "host" then
+        util.fail(("%s: neither a node of lab %s nor an action on node %s (isolate, freeze, thaw, kill, "
+          .. "restore)"):format(third, m.lab, name))
+      end
+    end
     return link_fault(m, st, owned, opened, argv)
   end)
   for _, ns in pairs(opened) do ns:close() end
+  -- kept also after a failure: what a first end's down made the kernel
+  -- forget must be there for restore
+  local saved, why = save_state(labname, st)
   if not ok then
     eprintf("nsrun fail: %s\n", util.is_error(res) and res.message or tostring(res))
     return 1
   end
-  save_state(labname, st)
+  if not saved then eprintf("nsrun fail: %s: %s\n", state_path(labname), why) return 1 end
   print(res)
   return 0
 end
