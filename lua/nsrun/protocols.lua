@@ -212,6 +212,7 @@ function M.configure(lab, opts)
   local info = { g = g, bfd = opts.bfd, announce = announced(g), configs = {} }
   if protocol == "bgp" then info.asn = M.asns(lab, g, opts.asn) end
   for _, r in ipairs(g.routers) do
+    if not lab.dry and not lab.plan then routing.hash_seed(r) end   -- the daemons' ECMP too
     if not r.daemon then
       local text = WRITERS[protocol][daemon](r, info)
       -- nsrun's own text is not checked again by the daemon (vtysh

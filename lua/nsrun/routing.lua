@@ -23,6 +23,21 @@ local progress = require "nsrun.progress"
 local M = {}
 local NONE = {}
 
+-- hash_seed(node): a router's own seed for its ECMP hash
+-- (net.ipv4.fib_multipath_hash_seed, also IPv6's; kernel 6.11 and later),
+-- from its name.  Every namespace shares the kernel's one seed otherwise:
+-- a switch's choice among its uplinks then repeats at the switch above it
+-- (ECMP polarization), and whole tiers of a fat-tree carry no traffic,
+-- where real switches each hash with their own.  Older kernels: nothing.
+function M.hash_seed(node)
+  if node.known.hash_seed then return end
+  local h = 2166136261   -- FNV-1a, 32 bits
+  for i = 1, #node.nsname do h = ((h ~ node.nsname:byte(i)) * 16777619) & 0xffffffff end
+  local ok, msg, code = node.ns:sysctl("net.ipv4.fib_multipath_hash_seed", tostring(h == 0 and 1 or h))
+  if not ok and code ~= core.errno.ENOENT then util.fail(msg, code, node.name) end
+  node.known.hash_seed = true
+end
+
 -- The IPv4 addresses of each interface: v4[node][ifname] = { {n=, len=}, ... }
 local function addresses(lab)
   local v4 = {}
@@ -224,6 +239,7 @@ function class.Lab:autoroute(opts)
       if p6 then util.check_for(node, res:install(i, node.ns, 6)) end
     end
     self.counts.routes = self.counts.routes + n * (p6 and 2 or 1)
+    if widest > 1 and not self.dry then M.hash_seed(node) end
     -- with ECMP, loose reverse-path filtering
     if n > 1 or widest > 1 then
       for _, key in ipairs { "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter" } do
