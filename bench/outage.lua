@@ -1,6 +1,7 @@
 -- The outage benchmark: how long traffic is lost in a k-ary fat-tree when
--- an aggregation-core link goes down and when a whole core switch is cut
--- off (node:isolate), routed by nsrun's static ECMP routes, by eBGP
+-- an aggregation-core link goes down, when it turns gray (carrier up, every
+-- packet dropped) and when a whole core switch is cut off (node:isolate),
+-- routed by nsrun's static ECMP routes, by eBGP
 -- (RFC 7938), eBGP with BFD, and OSPF, with FRR and BIRD; and the
 -- continuous prober's own resolution and CPU at 10 ms per pair.  Not a
 -- test: no timed assertion; it writes bench/results/outage.md.
@@ -88,6 +89,7 @@ local function measure(routing, daemon)
   end
   local rows = {}
   for _, f in ipairs { { "agg-core link down", function() link:down() end, pod1, others },
+                       { "agg-core link gray", function() link:gray() end, pod1, others },
                        { "core switch isolated", function() corenode:isolate() end, t.hosts } } do
     local c0 = cpu()
     local r = lab:expect(f[3]):survives(f[2], { to = f[4], sample = npairs, within = within, name = f[1] })
@@ -155,7 +157,9 @@ skip a next hop whose link lost its carrier (`ignore_routes_with_linkdown`), but
 whose only way to a prefix is the dead link keeps nothing else: those pairs never recover
 until the fault is undone, which is what the kernel does without a control plane. With a
 daemon, each router learns of the failure from its own link (link down) or from its peers
-(their withdrawals, BGP's hold timer, or BFD); each row measures that. Between the faults the
+(their withdrawals, BGP's hold timer, or BFD); each row measures that. A gray link keeps its
+carrier: only the protocol's own timers (BGP's hold time, OSPF's dead interval) or BFD see it,
+and static routes never do. Between the faults the
 fault is undone and the fabric waits until every router's routes are as before
 (`expect(...):matches(snapshot)`, its last column). The prober's CPU is nsrun's while it
 probes: its system time includes the kernel forwarding each echo and its reply through the

@@ -25,7 +25,8 @@ static nsr_journal *checkj(lua_State *L)
 	return nsrun_checkjournal(L, 1);
 }
 
-static int l_lab_create(lua_State *L)
+/* A journal handle from open(name, &j, e): a new lab's, or an existing one */
+static int push_journal(lua_State *L, int (*open)(const char *, nsr_journal **, nsr_error *))
 {
 	const char *name = luaL_checkstring(L, 1);
 	jbox *b = lua_newuserdatauv(L, sizeof *b, 0);
@@ -34,24 +35,20 @@ static int l_lab_create(lua_State *L)
 
 	b->j = NULL;
 	luaL_setmetatable(L, NSRUN_JOURNAL_MT);
-	if ((err = nsr_lab_create(name, &b->j, &e)) < 0)
+	if ((err = open(name, &b->j, &e)) < 0)
 		return nsrun_result(L, err, &e);
 	return 1;
+}
+
+static int l_lab_create(lua_State *L)
+{
+	return push_journal(L, nsr_lab_create);
 }
 
 /* journal_open(name) -> an existing lab's journal, to add records to */
 static int l_journal_open(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
-	jbox *b = lua_newuserdatauv(L, sizeof *b, 0);
-	nsr_error e = { 0 };
-	int err;
-
-	b->j = NULL;
-	luaL_setmetatable(L, NSRUN_JOURNAL_MT);
-	if ((err = nsr_journal_open(name, &b->j, &e)) < 0)
-		return nsrun_result(L, err, &e);
-	return 1;
+	return push_journal(L, nsr_journal_open);
 }
 
 static int m_add(lua_State *L)

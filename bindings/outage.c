@@ -164,20 +164,7 @@ static int m_wait(lua_State *L)
 		lua_setfield(L, -2, "first_ms");
 		lua_pushnumber(L, x->last_lost * ms);
 		lua_setfield(L, -2, "last_ms");
-		if (x->err) {
-			lua_pushinteger(L, x->err);
-			lua_setfield(L, -2, "err");
-			lua_pushstring(L, strerror(x->err));
-			lua_setfield(L, -2, "reason");
-		}
-		if (x->icmp_type) {
-			lua_pushinteger(L, x->icmp_type);
-			lua_setfield(L, -2, "icmp");
-			lua_pushinteger(L, x->icmp_code);
-			lua_setfield(L, -2, "code");
-			nsrun_push_target(L, &x->from);
-			lua_setfield(L, -2, "from");
-		}
+		nsrun_set_why(L, x->err, x->icmp_type, x->icmp_code, &x->from);
 		lua_rawseti(L, -3, (lua_Integer)++nhit);
 	}
 	lua_setfield(L, -3, "silent");

@@ -69,6 +69,24 @@ void nsrun_push_target(lua_State *L, const nsr_target *t)
 	lua_pushstring(L, buf);
 }
 
+void nsrun_set_why(lua_State *L, int err, int icmp_type, int icmp_code, const nsr_target *from)
+{
+	if (err) {
+		lua_pushinteger(L, err);
+		lua_setfield(L, -2, "err");
+		lua_pushstring(L, strerror(err));
+		lua_setfield(L, -2, "reason");
+	}
+	if (icmp_type) {
+		lua_pushinteger(L, icmp_type);
+		lua_setfield(L, -2, "icmp");
+		lua_pushinteger(L, icmp_code);
+		lua_setfield(L, -2, "code");
+		nsrun_push_target(L, from);
+		lua_setfield(L, -2, "from");
+	}
+}
+
 void nsrun_probe_plan(lua_State *L, nsrun_plan *r)
 {
 	size_t nsrc, ntgt, npairs;
@@ -200,20 +218,7 @@ static int l_probe(lua_State *L)
 			lua_setfield(L, -2, "dst");
 			lua_pushinteger(L, x->attempts);
 			lua_setfield(L, -2, "attempts");
-			if (x->err) {
-				lua_pushinteger(L, x->err);
-				lua_setfield(L, -2, "err");
-				lua_pushstring(L, strerror(x->err));
-				lua_setfield(L, -2, "reason");
-			}
-			if (x->icmp_type) {
-				lua_pushinteger(L, x->icmp_type);
-				lua_setfield(L, -2, "icmp");
-				lua_pushinteger(L, x->icmp_code);
-				lua_setfield(L, -2, "code");
-				nsrun_push_target(L, &x->from);
-				lua_setfield(L, -2, "from");
-			}
+			nsrun_set_why(L, x->err, x->icmp_type, x->icmp_code, &x->from);
 			lua_rawseti(L, want_rtts ? -3 : -2, (lua_Integer)++nfail);
 		}
 		if (want_rtts) {

@@ -70,129 +70,53 @@ static void send_echo(nsr_outage *O, uint64_t g)
 	uint32_t pair = (uint32_t)(g % O->npairs), slot = (uint32_t)(g / O->npairs);
 	const nsr_probe_pair *pp = &O->pairs[pair];
 	const nsr_target *t = &O->tgt[pp->dst];
-	struct {
-		union {
-			struct icmphdr h4;
-			struct icmp6_hdr h6;
-		};
-		struct payload pl;
-	} pkt;
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	int fd = O->fd[pp->src][t->family == AF_INET6];
+	struct payload pl = { MAGIC, O->nonce, pair, slot };
+	int err = nsr_icmp_send(O->fd[pp->src][t->family == AF_INET6], t, pair, &pl, sizeof pl);
 
-	memset(&pkt, 0, sizeof pkt);
-	pkt.pl = (struct payload){ MAGIC, O->nonce, pair, slot };
-	if (t->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		pkt.h4.type = ICMP_ECHO;
-		pkt.h4.un.echo.id = htons(pair >> 16);
-		pkt.h4.un.echo.sequence = htons(pair & 0xffff);
-		pkt.h4.checksum = nsr_icmp_checksum(&pkt, sizeof pkt);
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, t->addr, 4);
-		sl = sizeof *sin;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		pkt.h6.icmp6_type = ICMP6_ECHO_REQUEST;
-		pkt.h6.icmp6_id = htons(pair >> 16);
-		pkt.h6.icmp6_seq = htons(pair & 0xffff);
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, t->addr, 16);
-		sl = sizeof *sin6;
-	}
-	if (sendto(fd, &pkt, sizeof pkt, 0, (struct sockaddr *)&ss, sl) < 0) {
-		if (errno == EAGAIN || errno == ENOBUFS) {
-			/* the prober's own limit, not the network's: no news
-			 * (as if answered), and counted */
-			O->got[(size_t)pair * O->R + slot % O->R] = 1;
-			O->drops++;
-		} else if (O->mark_slot >= 0 && slot >= O->mark_slot)
-			O->res[pair].err = errno;	/* no route...: lost */
-	}
+	if (err == -EAGAIN || err == -ENOBUFS) {
+		/* the prober's own limit, not the network's: no news (as if
+		 * answered), and counted */
+		O->got[(size_t)pair * O->R + slot % O->R] = 1;
+		O->drops++;
+	} else if (err < 0 && O->mark_slot >= 0 && slot >= O->mark_slot)
+		O->res[pair].err = -err;	/* no route...: lost */
 }
 
 /* An answer (or an ICMP error) to pair's echo of slot. */
-static void got(nsr_outage *O, uint32_t s, const uint8_t *icmp, size_t len, int v6,
-		const struct sockaddr_storage *from)
+static void got(nsr_outage *O, uint32_t s, const nsr_icmp_in *m)
 {
-	int type = icmp[0], reply = v6 ? type == ICMP6_ECHO_REPLY : type == ICMP_ECHOREPLY;
-	const uint8_t *inner;
 	struct payload pl;
 
-	if (reply) {
-		if (len < 8 + sizeof pl)
-			return;
-		memcpy(&pl, icmp + 8, sizeof pl);
-		if (pl.magic != MAGIC || pl.nonce != O->nonce || pl.pair >= O->npairs ||
-		    O->pairs[pl.pair].src != s)
-			return;
+	if (m->len < sizeof pl)
+		return;	/* not ours, or an error that quotes too little */
+	memcpy(&pl, m->data, sizeof pl);
+	if (pl.magic != MAGIC || pl.nonce != O->nonce || pl.pair >= O->npairs ||
+	    O->pairs[pl.pair].src != s)
+		return;
+	if (m->reply) {
 		if (pl.slot >= O->finalized && pl.slot < O->finalized + O->R)
 			O->got[(size_t)pl.pair * O->R + pl.slot % O->R] = 1;
 		if (!O->ever[pl.pair]) {
 			O->ever[pl.pair] = 1;
 			atomic_fetch_add(&O->answered, 1);
 		}
-		return;
-	}
-	/* an error quotes our echo: its header after the quoted IP header */
-	if (v6) {
-		if (len < 8 + 40 + 8 + sizeof pl)
-			return;
-		inner = icmp + 8 + 40;
-		if (inner[0] != ICMP6_ECHO_REQUEST)
-			return;
-	} else {
-		size_t ihl;
-
-		if (len < 8 + 20 || (ihl = (icmp[8] & 0xf) * 4u) < 20 || len < 8 + ihl + 8 + sizeof pl)
-			return;
-		inner = icmp + 8 + ihl;
-		if (inner[0] != ICMP_ECHO)
-			return;
-	}
-	memcpy(&pl, inner + 8, sizeof pl);
-	if (pl.magic != MAGIC || pl.nonce != O->nonce || pl.pair >= O->npairs ||
-	    O->pairs[pl.pair].src != s || O->mark_slot < 0 || pl.slot < O->mark_slot)
-		return;
-	{
-		nsr_outage_pair *r = &O->res[pl.pair];
-
-		r->icmp_type = (uint8_t)type;
-		r->icmp_code = icmp[1];
-		r->from.family = from->ss_family;
-		if (from->ss_family == AF_INET)
-			memcpy(r->from.addr, &((const struct sockaddr_in *)from)->sin_addr, 4);
-		else
-			memcpy(r->from.addr, &((const struct sockaddr_in6 *)from)->sin6_addr, 16);
+	} else if (O->mark_slot >= 0 && pl.slot >= O->mark_slot) {
+		O->res[pl.pair].icmp_type = m->type;
+		O->res[pl.pair].icmp_code = m->code;
+		O->res[pl.pair].from = m->from;
 	}
 }
 
 static void receive(nsr_outage *O, uint32_t tag)
 {
 	uint32_t s = tag >> 1;
-	int v6 = tag & 1;
+	int v6 = tag & 1, r;
 	uint8_t buf[2048];
-	struct sockaddr_storage from;
-	socklen_t fl;
-	ssize_t n;
+	nsr_icmp_in m;
 
-	for (;;) {
-		fl = sizeof from;
-		n = recvfrom(O->fd[s][v6], buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-		if (n <= 0)
-			return;
-		if (v6)
-			got(O, s, buf, (size_t)n, 1, &from);
-		else {
-			size_t ihl = (buf[0] & 0xf) * 4u;
-
-			if ((size_t)n >= ihl + 8)
-				got(O, s, buf + ihl, (size_t)n - ihl, 0, &from);
-		}
-	}
+	while ((r = nsr_icmp_recv(O->fd[s][v6], v6, buf, sizeof buf, &m)) >= 0)
+		if (r)
+			got(O, s, &m);
 }
 
 /* Slot k's echoes are answered or lost now.  Returns 1 when the run is

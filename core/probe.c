@@ -157,49 +157,21 @@ static int send_echo(prober *P, uint32_t pair)
 	const nsr_probe_pair *pp = &P->pairs[pair];
 	const nsr_target *t = &P->tgt[pp->dst];
 	nsr_probe_result *r = &P->res[pair];
-	struct {
-		union {
-			struct icmphdr h4;
-			struct icmp6_hdr h6;
-		};
-		struct payload pl;
-	} pkt;
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
+	struct payload pl;
 	uint64_t now = now_ns();
-	int fd = source_socket(P, pp->src, t->family);
+	int fd = source_socket(P, pp->src, t->family), err;
 	struct flight *f;
 
 	if (fd < 0)
 		return fd;
-	memset(&pkt, 0, sizeof pkt);
-	pkt.pl = (struct payload){ .magic = MAGIC, .pair = pair, .sent_ns = now,
-				   .nonce = P->nonce, .attempt = r->attempts };
-	if (t->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		pkt.h4.type = ICMP_ECHO;
-		pkt.h4.un.echo.id = htons(pair >> 16);
-		pkt.h4.un.echo.sequence = htons(pair & 0xffff);
-		pkt.h4.checksum = nsr_icmp_checksum(&pkt, sizeof pkt.h4 + sizeof pkt.pl);
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, t->addr, 4);
-		sl = sizeof *sin;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		pkt.h6.icmp6_type = ICMP6_ECHO_REQUEST;
-		pkt.h6.icmp6_id = htons(pair >> 16);
-		pkt.h6.icmp6_seq = htons(pair & 0xffff);
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, t->addr, 16);
-		sl = sizeof *sin6;
-	}
+	memset(&pl, 0, sizeof pl);
+	pl = (struct payload){ .magic = MAGIC, .pair = pair, .sent_ns = now,
+			       .nonce = P->nonce, .attempt = r->attempts };
 	r->attempts++;
-	if (sendto(fd, &pkt, sizeof pkt.h4 + sizeof pkt.pl, 0, (struct sockaddr *)&ss, sl) < 0 &&
-	    errno != EAGAIN && errno != ENOBUFS) {
+	err = nsr_icmp_send(fd, t, pair, &pl, sizeof pl);
+	if (err < 0 && err != -EAGAIN && err != -ENOBUFS) {
 		/* no route, no neighbour...: the kernel's answer is final */
-		r->err = errno;
+		r->err = -err;
 		finish(P, pair);
 		return 0;
 	}
@@ -208,7 +180,7 @@ static int send_echo(prober *P, uint32_t pair)
 		P->src[pp->src].inflight++;
 	}
 	f = &P->ring[(P->head + P->count++) % P->cap];
-	*f = (struct flight){ .pair = pair, .attempt = pkt.pl.attempt,
+	*f = (struct flight){ .pair = pair, .attempt = pl.attempt,
 			      .deadline = now + (uint64_t)P->o.timeout_ms * 1000000u };
 	return 0;
 }
@@ -235,19 +207,94 @@ static int refill(prober *P)
 	return 0;
 }
 
-/* A reply or an ICMP error for one of our echoes (pair, attempt). */
-static void got(prober *P, uint32_t s, const uint8_t *icmp, size_t len, int v6,
-		const struct sockaddr_storage *from)
+int nsr_icmp_send(int fd, const nsr_target *t, uint32_t id, const void *payload, size_t len)
 {
-	int type = icmp[0], reply = v6 ? type == ICMP6_ECHO_REPLY : type == ICMP_ECHOREPLY;
-	const uint8_t *inner = icmp;
+	uint8_t pkt[8 + 64] = { 0 };
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+
+	if (len > 64)
+		return -EMSGSIZE;
+	pkt[0] = t->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	pkt[4] = (uint8_t)(id >> 24);
+	pkt[5] = (uint8_t)(id >> 16);
+	pkt[6] = (uint8_t)(id >> 8);
+	pkt[7] = (uint8_t)id;
+	memcpy(pkt + 8, payload, len);
+	if (t->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		uint16_t sum = nsr_icmp_checksum(pkt, 8 + len);	/* ICMPv6: the kernel's */
+
+		memcpy(pkt + 2, &sum, 2);
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, t->addr, 4);
+		sl = sizeof *sin;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, t->addr, 16);
+		sl = sizeof *sin6;
+	}
+	return sendto(fd, pkt, 8 + len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+}
+
+int nsr_icmp_recv(int fd, int v6, uint8_t *buf, size_t size, nsr_icmp_in *m)
+{
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof from;
+	const uint8_t *icmp = buf, *echo;
+	ssize_t n = recvfrom(fd, buf, size, 0, (struct sockaddr *)&from, &fl);
+	size_t len, ihl;
+
+	if (n <= 0)
+		return -1;
+	len = (size_t)n;
+	if (!v6) {	/* a raw IPv4 socket reads the IP header too */
+		if (len < 20 || len < (ihl = (buf[0] & 0xf) * 4u) + 8)
+			return 0;
+		icmp += ihl;
+		len -= ihl;
+	} else if (len < 8)
+		return 0;
+	m->type = icmp[0];
+	m->code = icmp[1];
+	m->reply = v6 ? m->type == ICMP6_ECHO_REPLY : m->type == ICMP_ECHOREPLY;
+	echo = icmp;
+	if (!m->reply) {	/* the echo it quotes, after the quoted IP header */
+		if (v6) {
+			if (len < 8 + 40 + 8)
+				return 0;
+			echo = icmp + 8 + 40;
+		} else {
+			if (len < 8 + 20 || (ihl = (icmp[8] & 0xf) * 4u) < 20 || len < 8 + ihl + 8)
+				return 0;
+			echo = icmp + 8 + ihl;
+		}
+		if (echo[0] != (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO))
+			return 0;
+	}
+	m->id = (uint32_t)(echo[4] << 8 | echo[5]) << 16 | (uint32_t)(echo[6] << 8 | echo[7]);
+	m->data = echo + 8;
+	m->len = len - (size_t)(m->data - icmp);
+	m->from.family = from.ss_family;
+	if (from.ss_family == AF_INET)
+		memcpy(m->from.addr, &((const struct sockaddr_in *)&from)->sin_addr, 4);
+	else
+		memcpy(m->from.addr, &((const struct sockaddr_in6 *)&from)->sin6_addr, 16);
+	return 1;
+}
+
+/* A reply or an ICMP error for one of our echoes (pair, attempt). */
+static void got(prober *P, uint32_t s, const nsr_icmp_in *m)
+{
 	struct payload pl;
 	uint32_t pair;
 
-	if (reply) {
-		if (len < 8 + sizeof pl)
+	if (m->reply) {
+		if (m->len < sizeof pl)
 			return;
-		memcpy(&pl, icmp + 8, sizeof pl);
+		memcpy(&pl, m->data, sizeof pl);
 		if (pl.magic != MAGIC || pl.nonce != P->nonce || pl.pair >= P->npairs ||
 		    P->pairs[pl.pair].src != s || P->state[pl.pair] != INFLIGHT)
 			return;
@@ -255,63 +302,30 @@ static void got(prober *P, uint32_t s, const uint8_t *icmp, size_t len, int v6,
 		finish(P, pl.pair);
 		return;
 	}
-	/* an error quotes our echo: its header after the quoted IP header */
-	if (v6) {
-		if (len < 8 + 40 + 8)
-			return;
-		inner = icmp + 8 + 40;
-		if (inner[0] != ICMP6_ECHO_REQUEST)
-			return;
-	} else {
-		size_t ihl;
-
-		if (len < 8 + 20 || (ihl = (icmp[8] & 0xf) * 4u) < 20 || len < 8 + ihl + 8)
-			return;
-		inner = icmp + 8 + ihl;
-		if (inner[0] != ICMP_ECHO)
-			return;
-	}
-	pair = (uint32_t)(inner[4] << 8 | inner[5]) << 16 | (uint32_t)(inner[6] << 8 | inner[7]);
+	pair = m->id;
 	if (pair >= P->npairs || P->pairs[pair].src != s || P->state[pair] == DONE)
 		return;
 	/* the quoted payload, when the error quotes that much of it */
-	if ((size_t)(inner - icmp) + 8 + sizeof pl <= len) {
-		memcpy(&pl, inner + 8, sizeof pl);
+	if (m->len >= sizeof pl) {
+		memcpy(&pl, m->data, sizeof pl);
 		if (pl.magic != MAGIC || pl.nonce != P->nonce)
 			return;
 	}
-	P->res[pair].icmp_type = (uint8_t)type;
-	P->res[pair].icmp_code = icmp[1];
-	P->res[pair].from.family = from->ss_family;
-	if (from->ss_family == AF_INET)
-		memcpy(P->res[pair].from.addr, &((const struct sockaddr_in *)from)->sin_addr, 4);
-	else
-		memcpy(P->res[pair].from.addr, &((const struct sockaddr_in6 *)from)->sin6_addr, 16);
+	P->res[pair].icmp_type = m->type;
+	P->res[pair].icmp_code = m->code;
+	P->res[pair].from = m->from;
 }
 
 static void receive(prober *P, uint32_t tag)
 {
 	uint32_t s = tag >> 1;
-	int v6 = tag & 1;
+	int v6 = tag & 1, r;
 	uint8_t buf[2048];
-	struct sockaddr_storage from;
-	socklen_t fl;
-	ssize_t n;
+	nsr_icmp_in m;
 
-	for (;;) {
-		fl = sizeof from;
-		n = recvfrom(P->src[s].fd[v6], buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-		if (n <= 0)
-			return;
-		if (v6)
-			got(P, s, buf, (size_t)n, 1, &from);
-		else {
-			size_t ihl = (buf[0] & 0xf) * 4u;
-
-			if ((size_t)n >= ihl + 8)
-				got(P, s, buf + ihl, (size_t)n - ihl, 0, &from);
-		}
-	}
+	while ((r = nsr_icmp_recv(P->src[s].fd[v6], v6, buf, sizeof buf, &m)) >= 0)
+		if (r)
+			got(P, s, &m);
 }
 
 /* Echoes whose deadline passed: send again, or give up. */

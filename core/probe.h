@@ -63,4 +63,23 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 int nsr_icmp_socket(nsr_ns *ns, int family, nsr_error *e);
 uint16_t nsr_icmp_checksum(const void *data, size_t len);
 
+/* An echo request to t on such a socket: identifier and sequence id (<< 16
+ * | ...), then payload (64 bytes at most).  0, or -errno. */
+int nsr_icmp_send(int fd, const nsr_target *t, uint32_t id, const void *payload, size_t len);
+
+/* One message from such a socket: an echo reply, or an error about an
+ * echo sent from it (the echo quoted after the error's IP header). */
+typedef struct nsr_icmp_in {
+	int reply;		/* 1: an echo reply; 0: an error */
+	uint8_t type, code;
+	uint32_t id;		/* the echo's identifier << 16 | sequence */
+	const uint8_t *data;	/* the echo's payload, after its header */
+	size_t len;		/* as much of it as the message holds */
+	nsr_target from;	/* who sent the message */
+} nsr_icmp_in;
+
+/* Read the next message into buf: 1 one of those, 0 another (read on),
+ * -1 none left. */
+int nsr_icmp_recv(int fd, int v6, uint8_t *buf, size_t size, nsr_icmp_in *m);
+
 #endif

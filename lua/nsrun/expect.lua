@@ -50,11 +50,7 @@ local function plan(srcs, dsts, opts, flat_needed)
   elseif srcs == dsts and not flat_needed then
     return sources, targets, nil, names, #srcs * (#srcs - 1)
   else
-    for i, s in ipairs(srcs) do
-      for j, d in ipairs(dsts) do
-        if s ~= d then pairs[#pairs + 1] = i; pairs[#pairs + 1] = j end
-      end
-    end
+    pairs = ping.pairs(srcs, dsts)
   end
   return sources, targets, pairs, names, #pairs // 2
 end

@@ -86,14 +86,7 @@ function Expect:survives(fault, opts)
   ping.guard(lab, srcs, dsts, targets)
   local pairs
   if opts.sample then pairs = ping.sample(srcs, dsts, opts.sample)
-  elseif dsts ~= srcs then
-    pairs = {}
-    for i, s in ipairs(srcs) do
-      for j, d in ipairs(dsts) do
-        if s ~= d then pairs[#pairs + 1] = i; pairs[#pairs + 1] = j end
-      end
-    end
-  end
+  elseif dsts ~= srcs then pairs = ping.pairs(srcs, dsts) end
   local t0 = core.now()
   local run <close>, msg, code = core.outage(sources, targets, pairs, { interval_ms = interval * 1000,
     timeout_ms = opts.timeout_ms, hold_ms = math.ceil(hold * 1000), within_ms = math.ceil(within * 1000) })

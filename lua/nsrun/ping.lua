@@ -104,6 +104,18 @@ function M.ping(src, dst, opts)
     type(dst) == "string" and dst or dst.name, M.reason(res.failed[1], addr)), nil, src.name)
 end
 
+-- pairs(srcs, dsts) -> a flat array { s1, d1, s2, d2, ... } of every
+-- pair of a source and another node as destination
+function M.pairs(srcs, dsts)
+  local flat = {}
+  for i, s in ipairs(srcs) do
+    for j, d in ipairs(dsts) do
+      if s ~= d then flat[#flat + 1] = i; flat[#flat + 1] = j end
+    end
+  end
+  return flat
+end
+
 -- sample(srcs, dsts, count) -> a flat array { s1, d1, s2, d2, ... } of
 -- count pairs (srcs[s] ~= dsts[d]) drawn at random, the same on every run
 function M.sample(srcs, dsts, count)
