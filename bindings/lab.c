@@ -214,6 +214,8 @@ void nsrun_open_lab(lua_State *L)
 	luaL_newmetatable(L, NSRUN_JOURNAL_MT);
 	lua_pushcfunction(L, m_close);
 	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, m_close);
+	lua_setfield(L, -2, "__close");
 	luaL_newlib(L, methods);
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);

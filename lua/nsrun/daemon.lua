@@ -251,28 +251,19 @@ local function ready(pending)
   end
 end
 
--- lab:start() -> lab: start the daemons of the nodes that have some and do
--- not run them yet (the lab's checks and the script's end do it too).
-function Lab:start()
-  class.alive(self)
-  if self.dry or self.plan then return self end
-  local frr, bird = {}, {}
-  for _, node in ipairs(self.order) do
-    local dm = node.daemon
-    if dm and not dm.started then
-      dm.started, dm.procs = true, {}
-      if dm.kind == "frr" then frr[#frr + 1] = node else bird[#bird + 1] = node end
-    end
-  end
-  if #frr + #bird == 0 then return self end
-  local t0 = core.now()
-  -- zebra everywhere first (the others connect to it), and BIRD
-  local pending = {}
-  for _, node in ipairs(frr) do
-    pending[#pending + 1] = { node = node, dn = "zebra", p = spawn(node, "zebra") }
-  end
-  for _, node in ipairs(bird) do
-    pending[#pending + 1] = { node = node, dn = "bird", p = spawn(node, "bird") }
+-- start(nodes): start the daemons of nodes, each with .daemon (kind,
+-- daemons, profile, dirs; procs gets them), :spawn(argv, log) -> pid, p and
+-- :exec(argv) -> { ok, stdout, stderr }: a lab's nodes, or the command
+-- line's stand-ins for a lab that runs (nsrun fail LAB NODE restart).
+-- zebra everywhere first (the others connect to it), and BIRD; then FRR's
+-- other daemons; then FRR's integrated config, into the running daemons.
+function M.start(nodes)
+  local frr, pending = {}, {}
+  for _, node in ipairs(nodes) do
+    node.daemon.started, node.daemon.procs = true, {}
+    local first = node.daemon.kind == "frr" and "zebra" or "bird"
+    if first == "zebra" then frr[#frr + 1] = node end
+    pending[#pending + 1] = { node = node, dn = first, p = spawn(node, first) }
   end
   ready(pending)
   pending = {}
@@ -283,7 +274,6 @@ function Lab:start()
     end
   end
   ready(pending)
-  -- FRR's integrated config, into the running daemons
   for _, node in ipairs(frr) do
     local r = node:exec { "vtysh", "-b" }
     if not r.ok then
@@ -291,10 +281,30 @@ function Lab:start()
         (r.stdout .. r.stderr):gsub("%s+$", "")), nil, node.name)
     end
   end
+end
+
+-- lab:start() -> lab: start the daemons of the nodes that have some and do
+-- not run them yet (the lab's checks and the script's end do it too).
+function Lab:start()
+  class.alive(self)
+  if self.dry or self.plan then return self end
+  local list = {}
+  for _, node in ipairs(self.order) do
+    if node.daemon and not node.daemon.started then list[#list + 1] = node end
+  end
+  if #list == 0 then return self end
+  local t0 = core.now()
+  M.start(list)
   self.times.daemons = (self.times.daemons or 0) + core.now() - t0
   -- the model now, so that `nsrun exec LAB NODE -- vtysh` reaches a node's
   -- daemons while the script still runs (waits for them to converge)
   return self:save()
+end
+
+-- dirs_of(lab, nsname): a node's daemons' directories (see dirs)
+function M.dirs_of(lab, nsname)
+  local base = core.state_dir .. "/" .. lab .. "/" .. nsname
+  return { base = base, etc = base .. "/etc", run = base .. "/run", log = base .. "/log" }
 end
 
 -- lab:daemons_running() -> true, or nil and an nsrun.error: the first

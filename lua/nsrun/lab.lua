@@ -89,7 +89,8 @@ function Lab:model()
     nodes[i] = { name = n.name, ns = n.nsname, role = n.role, tier = n.tier, pod = n.pod,
       pid = n.pid, container = n.container, addrs = addrs, impair = n.impairments,
       devs = devs, rules = n.rules, binds = n.binds, hostname = n.hostname,
-      daemon = n.daemon and { kind = n.daemon.kind, daemons = n.daemon.daemons, file = n.daemon.file } }
+      daemon = n.daemon and { kind = n.daemon.kind, daemons = n.daemon.daemons, file = n.daemon.file,
+        profile = n.daemon.profile } }
   end
   for i, l in ipairs(self.links) do
     links[i] = { a = l.a.node.name, ifa = l.a.name, b = l.b.node.name, ifb = l.b.name,

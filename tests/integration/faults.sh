@@ -178,6 +178,23 @@ LUA
   [[ $out == *"ok   spine1's BIRD killed"* ]] && [[ $out == *"ok   spine1's BIRD back, the routes as before"* ]] \
     && pass "BGP+BFD: spine1's BIRD killed (every pair recovers), started again, the routes as before" \
     || fail "BGP+BFD: kill and restart: $out"
+  # from the command line: kill spine1's BIRD, start it again, its
+  # sessions back (birdc through nsrun exec)
+  check "a BIRD leaf-spine left up" "$NSRUN" scenarios/datacenter.lua prefix=fb- leaves=2 hosts=1 routing=bgp daemon=bird
+  birds() {  # BIRD processes in the lab's routers' namespaces
+    for r in spine1 spine2 leaf1 leaf2; do ip netns pids fb-$r 2>/dev/null; done |
+      xargs -r ps -o comm= -p | grep -cx bird
+  }
+  n0=$(birds)
+  check "nsrun fail fb-dc spine1 kill" "$NSRUN" fail fb-dc spine1 kill
+  n1=$(birds)
+  check "nsrun fail fb-dc spine1 restart" "$NSRUN" fail fb-dc spine1 restart
+  n2=$(birds)
+  [ $((n0 - n1)) = 1 ] && [ "$n2" = "$n0" ] && pass "BIRD processes: $n0, $n1 after kill, $n2 after restart" \
+    || fail "BIRD processes: $n0, $n1 after kill, $n2 after restart"
+  check "spine1's BGP sessions are Established again (birdc through nsrun exec)" bash -c \
+    "for i in \$(seq 40); do [ \$('$NSRUN' exec fb-dc spine1 -- birdc show protocols | grep -c Established) = 2 ] && exit 0; sleep 0.5; done; exit 1"
+  check "nsrun destroy fb-dc" "$NSRUN" destroy fb-dc
 else
   fail "BIRD is not installed (apt-get install bird2)"
 fi

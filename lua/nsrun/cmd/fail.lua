@@ -1,5 +1,5 @@
 -- nsrun fail LAB A B|A:IFNAME down|up|gray|flap|restore [KEY=VALUE...]
--- nsrun fail LAB NODE isolate|freeze|thaw|kill|restore
+-- nsrun fail LAB NODE isolate|freeze|thaw|kill|restart|restore
 -- Faults in a lab that is up, from outside its script (nsrun.fault has
 -- the steps).  What `restore` needs later (the routes a link's down made
 -- the kernel forget, a flapping process) is kept in /run/nsrun/LAB/faults.json.
@@ -13,12 +13,13 @@ local eprintf = util.eprintf
 
 local M = {
   usage = "nsrun fail LAB A B|A:IFNAME down|up|gray|flap|restore [from=A|B] [loss=PERCENT] "
-    .. "[period=SECONDS] [count=N] | nsrun fail LAB NODE isolate|freeze|thaw|kill|restore",
+    .. "[period=SECONDS] [count=N] | nsrun fail LAB NODE isolate|freeze|thaw|kill|restart|restore",
   summary = "break a link or a node of a lab that runs, or mend it",
 }
 
 local LINK_ACTIONS = { down = true, up = true, gray = true, flap = true, restore = true }
-local NODE_ACTIONS = { isolate = true, freeze = true, thaw = true, kill = true, restore = true }
+local NODE_ACTIONS = { isolate = true, freeze = true, thaw = true, kill = true, restart = true,
+  restore = true }
 local KEYS = { down = { from = true }, up = { from = true }, gray = { from = true, loss = true },
   flap = { period = true, count = true }, restore = {} }
 
@@ -149,6 +150,45 @@ local function node_procs(m, name)
   return out
 end
 
+-- restart(m, n): the node's daemons started again (ended first if they
+-- run), as its script's lab:start() did; the model gets their PIDs
+local function restart(m, n)
+  if not n.daemon then util.fail(("%s runs no daemon"):format(n.name)) end
+  local daemon = require "nsrun.daemon"
+  local keep = {}
+  for _, p in ipairs(m.procs or {}) do
+    if p.node == n.name and p.daemon then
+      if p.start and core.proc_alive(p.pid, p.start) then core.proc_end(p.pid, p.start, 3000) end
+    else
+      keep[#keep + 1] = p
+    end
+  end
+  local ns = util.check(model.open(n))
+  local j <close> = util.check(core.journal_open(m.lab))
+  local stand_in = { name = n.name, nsname = n.ns,
+    daemon = { kind = n.daemon.kind, daemons = n.daemon.daemons, file = n.daemon.file,
+      profile = n.daemon.profile or "traditional", dirs = daemon.dirs_of(m.lab, n.ns) } }
+  function stand_in:spawn(argv, log)
+    local pid, start, code = ns:spawn(argv, log, j)
+    if not pid then util.fail(start, code) end
+    local p = { pid = pid, start = start, node = n.name, cmd = table.concat(argv, " "), log = log }
+    keep[#keep + 1] = p
+    return pid, p
+  end
+  function stand_in:exec(argv)
+    local status, out, err = ns:run(argv)
+    if not status then util.fail(out, err) end
+    return { ok = status == 0, stdout = out, stderr = err }
+  end
+  local ok, err = pcall(daemon.start, { stand_in })   -- each p gets .daemon
+  for _, p in ipairs(keep) do p.log = nil end
+  m.procs = keep
+  model.save(m)
+  ns:close()
+  if not ok then error(err, 0) end
+  return ("%s: restart (%s)"):format(n.name, table.concat(n.daemon.daemons, ", "))
+end
+
 local function node_fault(m, st, owned, opened, argv)
   local name, action = argv[2], argv[3]
   if #argv > 3 then util.fail(("%s takes no arguments"):format(action)) end
@@ -158,6 +198,7 @@ local function node_fault(m, st, owned, opened, argv)
   local key = "node " .. name
   local rec = st[key] or {}
   st[key] = rec
+  if action == "restart" then return restart(m, nodes[1]) end
   if action == "freeze" or action == "thaw" or action == "kill" then
     local list = node_procs(m, name)
     if action == "kill" then
