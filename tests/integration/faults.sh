@@ -178,6 +178,9 @@ LUA
   [[ $out == *"ok   spine1's BIRD killed"* ]] && [[ $out == *"ok   spine1's BIRD back, the routes as before"* ]] \
     && pass "BGP+BFD: spine1's BIRD killed (every pair recovers), started again, the routes as before" \
     || fail "BGP+BFD: kill and restart: $out"
+  out=$("$NSRUN" test scenarios/failover.lua 2>&1); rc=$?
+  [ $rc = 0 ] && [[ $out == *"7 passed, 0 failed"* ]] && pass "scenarios/failover.lua: every fault survived, the routes back each time" \
+    || fail "scenarios/failover.lua: exit $rc: $out"
   # from the command line: kill spine1's BIRD, start it again, its
   # sessions back (birdc through nsrun exec)
   check "a BIRD leaf-spine left up" "$NSRUN" scenarios/datacenter.lua prefix=fb- leaves=2 hosts=1 routing=bgp daemon=bird
