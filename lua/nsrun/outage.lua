@@ -187,22 +187,24 @@ function Expect:survives(fault, opts)
   return r
 end
 
+local function skipped(o)
+  return ("; the prober skipped %d interval%s, too busy for the rate asked"):format(o.skipped,
+    o.skipped == 1 and "" or "s")
+end
+
 -- "12 of 240 pairs lost traffic: outage max 850 ms, p99 800, median 420,
 -- min 10; all back after 1.20 s" for reports
 function M.describe(o)
   if not o then return nil end
   if o.affected == 0 then
-    return "no echo lost" .. (o.skipped and o.skipped > 0
-      and ("; the prober skipped %d intervals, too busy for the rate asked"):format(o.skipped) or "")
+    return "no echo lost" .. (o.skipped and o.skipped > 0 and skipped(o) or "")
   end
   local s = ("%d lost traffic: outage max %.0f ms, p99 %.0f, median %.0f, min %.0f ms")
     :format(o.affected, o.max_ms, o.p99_ms, o.median_ms, o.min_ms)
   if o.back_after then s = s .. ("; all back after %.2f s"):format(o.back_after)
   else s = s .. ("; %d never recovered within %g s"):format(o.never, o.within) end
   if o.drops and o.drops > 0 then s = s .. ("; the prober could not send %d echoes"):format(o.drops) end
-  if o.skipped and o.skipped > 0 then
-    s = s .. ("; the prober skipped %d intervals, too busy for the rate asked"):format(o.skipped)
-  end
+  if o.skipped and o.skipped > 0 then s = s .. skipped(o) end
   return s
 end
 
