@@ -271,6 +271,21 @@ local function procs(node)
   return out
 end
 
+-- settle_procs(list, stopped): wait (1 s at most) until each process is stopped
+-- (state T), or runs again: a signal acts when the process is next
+-- scheduled, and freeze() returns once the control plane has stopped
+function M.settle_procs(list, stopped)
+  local deadline = core.now() + 1
+  for _, p in ipairs(list) do
+    repeat
+      local stat = util.slurp(("/proc/%d/stat"):format(p.pid))
+      local state = stat and stat:match("%) (%a)")
+      if not state or (state == "T") == stopped then break end
+      core.sleep(0.002)
+    until core.now() > deadline
+  end
+end
+
 -- node:isolate(): every link end of the node down (its neighbours lose
 -- carrier), as a node that loses power but whose namespace stays
 function Node:isolate()
@@ -297,6 +312,7 @@ function Node:freeze()
   local list = procs(self)
   if #list == 0 then fail(("freeze: %s runs no process nsrun started"):format(self.name), nil, self.name) end
   for _, p in ipairs(list) do util.check(core.proc_signal(p.pid, p.start, "STOP")) end
+  M.settle_procs(list, true)
   self.frozen = true
   faults(self.lab)[self] = true
   return self
@@ -305,7 +321,9 @@ end
 function Node:thaw()
   class.node_arg(self, "thaw")
   if self.lab.dry or self.lab.plan then return self end
-  for _, p in ipairs(procs(self)) do core.proc_signal(p.pid, p.start, "CONT") end
+  local list = procs(self)
+  for _, p in ipairs(list) do core.proc_signal(p.pid, p.start, "CONT") end
+  M.settle_procs(list, false)
   self.frozen = nil
   return self
 end

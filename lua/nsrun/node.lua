@@ -298,6 +298,30 @@ function Node:sysctl(key, value)
   return self
 end
 
+-- node:nft(ruleset) -> node: an nftables ruleset (nft's syntax, as `nft
+-- -f` reads it: text, or the path of a file) loaded into the node's own
+-- namespace through libnftables, as one transaction: a ruleset nft rejects
+-- changes nothing, and the error is nft's own, with its line.  Only in the
+-- lab's own nodes: the host's tables are the host's.
+function Node:nft(ruleset)
+  node_arg(self, "nft")
+  util.string_arg(ruleset, 1, "nft")
+  if not self.owned then
+    fail(("nft in %s: nsrun loads rules only into the namespaces the lab made"):format(self.name), nil, self.name)
+  end
+  if self.lab.dry or self.lab.plan then return self end
+  local text = ruleset
+  if not ruleset:find("\n", 1, true) then
+    local f = io.open(ruleset)
+    if f then text = f:read("a"); f:close() end
+  end
+  local ok, msg, code = self.ns:nft(text)
+  if not ok then
+    fail(("nft in %s: %s"):format(self.name, (msg:gsub("^nftables in [^:]+: ", ""))), code, self.name)
+  end
+  return self
+end
+
 -- node:ensure(key, value) -> node: set a sysctl unless it is known to hold
 -- value already (what the namespace started with, or what nsrun wrote).
 -- A kernel without IPv6 has no net.ipv6: nothing to set there.

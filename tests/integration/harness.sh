@@ -64,35 +64,44 @@ for f in r["failures"]:
     assert "spine2" not in f["path"], f    # the packets never went that way
 assert r["summary"] == "%d failures, all at spine1 (no route)" % len(r["failures"]), r["summary"]
 PY
-[[ $(cat "$tmp/ecmp.out") == *"failures, all through leaf3 eth1 (link down, to spine2)"*"leaf3 still hashes this flow onto eth1, one of the 2 next hops"*"ignore_routes_with_linkdown"* ]] \
-  && pass "a dead next hop of a static ECMP route: the router still hashes flows onto it, said" \
+[[ $(cat "$tmp/ecmp.out") == *"leaf3: next hop spine2 via eth1: link down"*"leaf3 still hashes this flow onto eth1, one of the 2 next hops"*"ignore_routes_with_linkdown"* ]] \
+  && pass "a dead next hop of a static ECMP route that a router still uses (e3): said" \
   || fail "dead next hop: not said"
-# the failed pairs of e2-ecmp are those that leaf3 sends to eth1, as iproute2 asks the kernel
-check "iproute2 agrees: leaf3 sends exactly the failed flows to eth1, the others to eth0" python3 - "$tmp/ecmp.json" <<'PY'
+# e2-ecmp: leaf3 (a router) skips its dead next hop; the failed pairs are
+# those whose answer leaf1 or leaf2 hashes onto spine2, as iproute2 asks
+# the kernel, and leaf3 sends nothing to eth1
+check "iproute2 agrees: the failed pairs are exactly those answered through spine2; leaf3 never picks eth1" python3 - "$tmp/ecmp.json" <<'PY'
 import json, subprocess, sys
 d = json.load(open(sys.argv[1]))
 r = d["scenarios"][0]["results"][1]
 failed = {(f["src"], f["addr"]) for f in r["failures"]}
+assert failed, r
 def addr(ns):
     j = json.loads(subprocess.check_output(["ip", "-n", ns, "-j", "-4", "addr", "show", "eth0"]))
     return j[0]["addr_info"][0]["local"]
+def dev(ns, dst, src):
+    out = subprocess.check_output(["ip", "-n", ns, "route", "get", dst, "from", src, "iif", "hosts",
+                                   "ipproto", "icmp"], text=True)
+    return out.split(" dev ")[1].split()[0]
 for src in ("h3-1", "h3-2"):
     for dst in ("h1-1", "h1-2", "h2-1", "h2-2"):
         a, b = addr("e2-" + src), addr("e2-" + dst)
-        out = subprocess.check_output(["ip", "-n", "e2-leaf3", "route", "get", b, "from", a,
-                                       "iif", "hosts", "ipproto", "icmp"], text=True)
-        dev = out.split(" dev ")[1].split()[0]
-        assert (dev == "eth1") == ((src, b) in failed), (src, dst, dev, failed)
+        assert dev("e2-leaf3", b, a) == "eth0", (src, dst)
+        back = dev("e2-leaf" + dst[1], a, b)   # the answer, at the far leaf
+        assert (back == "eth1") == ((src, b) in failed), (src, dst, back, failed)
+for f in r["failures"]:
+    assert f["brk"]["node"] == "spine2" and "on the way back" in f["reason"], f
 PY
-check "test --graph: the break in red (spine1 and leaf3's link to spine2), not the paths through them" python3 - "$tmp/ecmp.dot" <<'PY'
+check "test --graph: the breaks in red (spine1, spine2, leaf3's link to spine2), not the paths through them" python3 - "$tmp/ecmp.dot" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()
 red_nodes = set(re.findall(r'"([^"]+)" \[label="[^"]*", [^]]*color="#cc0000", penwidth=2.5', t))
 red_edges = {tuple(sorted(e)) for e in re.findall(r'"([^"]+)" -- "([^"]+)" \[[^]]*color="#cc0000"', t)}
-assert red_nodes == {"ecmp/spine1"}, red_nodes
-assert red_edges == {("e2-ecmp/leaf3", "e2-ecmp/spine2")}, red_edges
+# e3's answers hashed onto spine2 die there too
+assert red_nodes - {"e3-ecmp/spine2"} == {"ecmp/spine1", "e2-ecmp/spine2"}, red_nodes
+assert red_edges == {("e3-ecmp/leaf3", "e3-ecmp/spine2")}, red_edges
 PY
-check "destroy the kept ECMP labs" "$NSRUN" destroy ecmp e2-ecmp
+check "destroy the kept ECMP labs" "$NSRUN" destroy ecmp e2-ecmp e3-ecmp
 expect_clean "after the ECMP diagnosis"
 
 # a router's own firewall: its bridge's LAN still works (the bridge skips

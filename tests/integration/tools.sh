@@ -78,7 +78,7 @@ out=$("$NSRUN" inspect dc 'spine*' --json | pyjson 'print(len(d["nodes"]), len(d
 [ "$out" = "2 0" ] && pass "inspect 'spine*' --json: the spines, and only their bridges (none)" || fail "inspect spine*: $out"
 ip -n spine1 link set eth0 down   # spine1's end of its link to leaf1: leaf1's end loses its carrier
 out=$("$NSRUN" inspect dc leaf1 2>&1)
-[[ $out == *"via 10.128.0.1 dev eth0 linkdown (its link is down)"* ]] \
+[[ $out == *"via 10.128.0.1 dev eth0 dead linkdown (its link is down)"* ]] \
   && pass "inspect: a next hop whose link is down is marked" || fail "inspect linkdown: $out"
 ip -n spine1 link set eth0 up
 

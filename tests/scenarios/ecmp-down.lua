@@ -7,8 +7,12 @@
 --          spread their flows to leaf3 over both spines; those hashed to
 --          spine1 die there (it has no route left).
 --   e2-ecmp: spine2's end only of its link to leaf3 down: leaf3's end lost
---          its carrier but keeps its next hop, and leaf3 still hashes flows
---          onto it.
+--          its carrier, and leaf3 (a router: ignore_routes_with_linkdown)
+--          skips that next hop; leaf1 and leaf2 still hash the answers to
+--          leaf3's hosts onto spine2, which has no route left.
+--   e3-ecmp: the same, but leaf3's ends keep the kernel's default (a next
+--          hop whose link lost its carrier is still used): leaf3 hashes
+--          flows onto the dead link, and the diagnosis says so.
 local nsrun = require "nsrun"
 local prefix = args and args.prefix or ""
 
@@ -37,3 +41,9 @@ local lab2, t2, near2, far2, link2 = fabric("ecmp", "e2-")
 local spine2 = t2.spines[2]
 spine2:down(link2(t2.leaves[3], spine2):side(spine2).name)
 lab2:expect(far2):reaches(near2, { name = "leaf3's hosts reach the others" })
+
+local lab3, t3, near3, far3, link3 = fabric("ecmp", "e3-")
+local leaf3, spine2b = t3.leaves[3], t3.spines[2]
+for _, sp in ipairs(t3.spines) do leaf3:set(link3(leaf3, sp):side(leaf3).name, { ignore_linkdown = false }) end
+spine2b:down(link3(leaf3, spine2b):side(spine2b).name)
+lab3:expect(far3):reaches(near3, { name = "leaf3's hosts reach the others, leaf3 using dead next hops" })

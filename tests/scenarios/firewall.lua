@@ -16,9 +16,11 @@ a:addr("eth0", "192.0.2.10/24"):route("default", { via = "192.0.2.1" })
 b:addr("eth0", "192.0.2.11/24"):route("default", { via = "192.0.2.1" })
 r:addr("eth0", "198.51.100.1/24")
 c:addr("eth0", "198.51.100.10/24"):route("default", { via = "198.51.100.1" })
-local fw = r:sh [[nft add table ip filter &&
-  nft add chain ip filter FORWARD '{ type filter hook forward priority 0; policy drop; }']]
-if not fw.ok then nsrun.fail("nft in fw-r: " .. fw.stderr) end
+r:nft [[
+table ip filter {
+  chain FORWARD { type filter hook forward priority 0; policy drop; }
+}
+]]
 lab:expect(a):reaches(b, { name = "the LAN's hosts reach each other across the router's bridge" })
 lab:expect(a):reaches(r, { name = "and the router" })
 lab:expect(a):reaches(c, { name = "what the router forwards is dropped" })

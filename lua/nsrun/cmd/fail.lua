@@ -213,6 +213,7 @@ local function node_fault(m, st, owned, opened, argv)
       util.check(core.proc_signal(p.pid, p.start,
         action == "freeze" and "STOP" or action == "thaw" and "CONT" or "KILL"))
     end
+    if action ~= "kill" then fault.settle_procs(list, action == "freeze") end
     rec.frozen = action == "freeze" or nil
   elseif action == "isolate" then
     rec.kept = rec.kept or {}
