@@ -174,7 +174,6 @@ local function set_end(side, up)
     side.kept, side.down = M.down(end_of(side)), true
   end
 end
-M.set_end = set_end
 
 local function set_ends(link, node, up, fname)
   if node ~= nil then
