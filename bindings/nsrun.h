@@ -100,8 +100,10 @@ void nsrun_probe_plan(lua_State *L, nsrun_plan *p);
 void nsrun_plan_free(nsrun_plan *p);
 void *nsrun_alloc(lua_State *L, size_t n, size_t size);
 void nsrun_push_target(lua_State *L, const nsr_target *t);
-/* On the table at the top: why a pair failed, { err =, reason = } (a
- * send's errno) and { icmp =, code =, from = } (an ICMP error), if any. */
+/* On the table at the top: a pair's { src =, dst = } (1-based); why it
+ * failed, { err =, reason = } (a send's errno) and { icmp =, code =,
+ * from = } (an ICMP error), if any. */
+void nsrun_set_pair(lua_State *L, const nsr_probe_pair *p);
 void nsrun_set_why(lua_State *L, int err, int icmp_type, int icmp_code, const nsr_target *from);
 
 #endif

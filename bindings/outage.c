@@ -143,19 +143,13 @@ static int m_wait(lua_State *L)
 
 		if (!x->answered) {
 			lua_createtable(L, 0, 2);
-			lua_pushinteger(L, b->plan.pairs[i].src + 1);
-			lua_setfield(L, -2, "src");
-			lua_pushinteger(L, b->plan.pairs[i].dst + 1);
-			lua_setfield(L, -2, "dst");
+			nsrun_set_pair(L, &b->plan.pairs[i]);
 			lua_rawseti(L, -2, (lua_Integer)++nsilent);
 		}
 		if (x->lost == 0)
 			continue;
 		lua_createtable(L, 0, 10);
-		lua_pushinteger(L, b->plan.pairs[i].src + 1);
-		lua_setfield(L, -2, "src");
-		lua_pushinteger(L, b->plan.pairs[i].dst + 1);
-		lua_setfield(L, -2, "dst");
+		nsrun_set_pair(L, &b->plan.pairs[i]);
 		lua_pushinteger(L, x->sent);
 		lua_setfield(L, -2, "sent");
 		lua_pushinteger(L, x->lost);

@@ -69,6 +69,14 @@ void nsrun_push_target(lua_State *L, const nsr_target *t)
 	lua_pushstring(L, buf);
 }
 
+void nsrun_set_pair(lua_State *L, const nsr_probe_pair *p)
+{
+	lua_pushinteger(L, p->src + 1);
+	lua_setfield(L, -2, "src");
+	lua_pushinteger(L, p->dst + 1);
+	lua_setfield(L, -2, "dst");
+}
+
 void nsrun_set_why(lua_State *L, int err, int icmp_type, int icmp_code, const nsr_target *from)
 {
 	if (err) {
@@ -212,10 +220,7 @@ static int l_probe(lua_State *L)
 				max = x->rtt_ms;
 		} else {
 			lua_createtable(L, 0, 6);
-			lua_pushinteger(L, r->plan.pairs[i].src + 1);
-			lua_setfield(L, -2, "src");
-			lua_pushinteger(L, r->plan.pairs[i].dst + 1);
-			lua_setfield(L, -2, "dst");
+			nsrun_set_pair(L, &r->plan.pairs[i]);
 			lua_pushinteger(L, x->attempts);
 			lua_setfield(L, -2, "attempts");
 			nsrun_set_why(L, x->err, x->icmp_type, x->icmp_code, &x->from);

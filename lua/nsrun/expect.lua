@@ -17,13 +17,24 @@ Expect.__index = Expect
 local M = { Expect = Expect }
 local DIAGNOSE_MAX = 10   -- pairs explained per expectation
 
+-- a node, an address or a list of them, as a list
 local function list(x) return (type(x) == "table" and not getmetatable(x)) and x or { x } end
+M.list = list
 
+-- them in an expectation's name: "leaf1", "8 nodes"
 local function describe(x)
   if type(x) == "string" then return x end
   if getmetatable(x) then return x.name end
   if #x == 1 then return describe(x[1]) end
   return ("%d nodes"):format(#x)
+end
+M.describe = describe
+
+-- record(lab, r) -> r: one more result for the lab's reports
+function M.record(lab, r)
+  lab.results = lab.results or {}
+  lab.results[#lab.results + 1] = r
+  return r
 end
 
 function M.new(lab, src)
@@ -113,9 +124,8 @@ local function check(self, dst, want, opts)
     local s, addr = srcs[f.src], targets[f.dst]
     local why, path, brk
     if want then
-      why = ping.reason(f, addr)
+      why = ping.reason(f, addr, owner)
       local from = f.from and owner[f.from]
-      if from then why = why:gsub("from " .. f.from:gsub("%p", "%%%0"), "from " .. from.name) end
       if i <= DIAGNOSE_MAX then
         local text
         text, path, brk = diagnose.explain(lab, s, addr, from)
@@ -130,9 +140,7 @@ local function check(self, dst, want, opts)
   end
   if want then r.summary = diagnose.summary(r.failures) end
   lab.times.check = (lab.times.check or 0) + r.seconds
-  lab.results = lab.results or {}
-  lab.results[#lab.results + 1] = r
-  return r
+  return M.record(lab, r)
 end
 
 -- expect(a):reaches(b [, opts]) -> result; opts: sample, within (seconds),
@@ -240,9 +248,7 @@ function Expect:state(cmd, want, opts)
       reason = ("%s%s"):format(opts.within and ("not after %g s: "):format(opts.within) or "", b.why),
       answer = b.text, log = table.concat(logs, "\n") }
   end
-  lab.results = lab.results or {}
-  lab.results[#lab.results + 1] = r
-  return r
+  return M.record(lab, r)
 end
 
 -- lab:expect(a):reaches(b) / :does_not_reach(b): a and b may be nodes or

@@ -14,6 +14,7 @@
 local core = require "nsrun.core"
 local util = require "nsrun.util"
 local class = require "nsrun.class"
+local impair = require "nsrun.impair"
 
 local fail, arg = util.fail, util.arg
 local Lab, Node, Link = class.Lab, class.Node, class.Link
@@ -117,24 +118,21 @@ function M.flap(a, b, period, count, journal)
   return pid, start
 end
 
--- Parse a period (seconds, or "500ms") and a loss ("30%", 30).
+-- A period (a number of seconds, "500ms", "2s": nsrun.impair's times) and
+-- a loss ("30%", 30), as scripts and the command line write them.
 function M.seconds(v, what)
-  local n, unit
-  if type(v) == "number" then n, unit = v, "s"
-  elseif type(v) == "string" then
-    local x, u = v:match("^%s*([%d%.]+)%s*(%a*)%s*$")
-    n, unit = tonumber(x), u == "" and "s" or u
-  end
-  local scale = ({ s = 1, ms = 0.001 })[unit]
-  if not n or not scale or n * scale <= 0 then
+  local us = type(v) == "number" and v * 1e6
+    or type(v) == "string" and not v:match("^%s*[%d%.]+%s*$") and impair.time_us(what, v)
+    or type(v) == "string" and tonumber(v) and tonumber(v) * 1e6
+  if not us or us <= 0 then
     fail(("%s %s: a time in seconds (0.5, \"500ms\") above zero"):format(what, tostring(v)))
   end
-  return n * scale
+  return us / 1e6
 end
 
 function M.percent(v, what)
-  local n = type(v) == "number" and v or type(v) == "string" and tonumber((v:match("^%s*([%d%.]+)%%?%s*$")))
-  if not n or n <= 0 or n > 100 then
+  local n = impair.percent(what, v)
+  if not n or n <= 0 then
     fail(("%s %s: a percentage above 0 and at most 100 (\"30%%\", 30)"):format(what, tostring(v)))
   end
   return n

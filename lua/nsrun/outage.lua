@@ -10,7 +10,8 @@ local core = require "nsrun.core"
 local util = require "nsrun.util"
 local ping = require "nsrun.ping"
 local diagnose = require "nsrun.diagnose"
-local Expect = require("nsrun.expect").Expect
+local expect = require "nsrun.expect"
+local Expect = expect.Expect
 
 local fail, arg = util.fail, util.arg
 
@@ -18,12 +19,7 @@ local M = {}
 local DIAGNOSE_MAX = 10
 local READY_S = 5     -- every pair must answer before the fault, within this
 
-local function list(x) return (type(x) == "table" and not getmetatable(x)) and x or { x } end
-
-local function describe(x)
-  if #x == 1 then return type(x[1]) == "string" and x[1] or x[1].name end
-  return ("%d nodes"):format(#x)
-end
+local list, describe = expect.list, expect.describe
 
 -- The q-quantile of a sorted array (nearest rank)
 local function quantile(sorted, q)
@@ -112,9 +108,7 @@ function Expect:survives(fault, opts)
     end
     r.ok, r.seconds = false, core.now() - t0
     r.summary = ("%d of %d pairs did not reach before the fault: it was not applied"):format(#res.silent, npairs)
-    lab.results = lab.results or {}
-    lab.results[#lab.results + 1] = r
-    return r
+    return expect.record(lab, r)
   end
   run:mark()
   local ok, err = pcall(fault)
@@ -148,12 +142,7 @@ function Expect:survives(fault, opts)
     if b.never then
       never_count = never_count + 1
       why = ("never recovered within %g s (%d of %d echoes lost)"):format(within, b.x.lost, b.x.sent)
-      local last = b.x.reason or b.x.icmp and ping.reason(b.x, addr)
-      if last then
-        local from = b.x.from and owner[b.x.from]
-        if from then last = last:gsub("from " .. b.x.from:gsub("%p", "%%%0"), "from " .. from.name) end
-        why = why .. ", " .. last
-      end
+      if b.x.reason or b.x.icmp then why = why .. ", " .. ping.reason(b.x, addr, owner) end
     else
       why = ("outage %.0f ms > %.0f ms (%d echoes lost)"):format(b.span, max_outage * 1000, b.x.lost)
     end
@@ -182,9 +171,7 @@ function Expect:survives(fault, opts)
     end
   end
   lab.times.check = (lab.times.check or 0) + r.seconds
-  lab.results = lab.results or {}
-  lab.results[#lab.results + 1] = r
-  return r
+  return expect.record(lab, r)
 end
 
 local function skipped(o)

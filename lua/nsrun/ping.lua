@@ -27,13 +27,16 @@ local ICMP = {
 }
 
 -- why a pair failed, in words: the kernel's send error, an ICMP error and
--- who sent it, or no answer
-function M.reason(f, addr)
+-- who sent it (the node of owner, diagnose.owners, that has the address;
+-- else the address), or no answer
+function M.reason(f, addr, owner)
   if f.reason then return f.reason:lower() end
   if f.icmp then
     local fam = addr:find(":") and 6 or 4
     local t = ICMP[fam][f.icmp]
-    return ("%s (from %s)"):format(t and t[f.code] or ("ICMP type " .. f.icmp .. " code " .. f.code), f.from)
+    local from = owner and owner[f.from]
+    return ("%s (from %s)"):format(t and t[f.code] or ("ICMP type " .. f.icmp .. " code " .. f.code),
+      from and from.name or f.from)
   end
   return ("no answer to %d echoes"):format(f.attempts)
 end

@@ -10,7 +10,8 @@
 local core = require "nsrun.core"
 local util = require "nsrun.util"
 local class = require "nsrun.class"
-local Expect = require("nsrun.expect").Expect
+local expect = require "nsrun.expect"
+local Expect = expect.Expect
 
 local M = { VERSION = 1 }
 
@@ -179,6 +180,16 @@ function M.diff(a, b)
       function(p) out[#out + 1] = p .. ": no longer reaches" end)
   end
   return out
+end
+
+-- failures(lines) -> a diff's lines as a result's failures (node, what
+-- changed), for the reports
+function M.failures(lines)
+  local t = {}
+  for i, l in ipairs(lines) do
+    t[i] = { src = l:match("^([^:]+)") or "", dst = "", addr = "", reason = (l:gsub("^[^:]+: ", "")) }
+  end
+  return t
 end
 
 -- check(doc, what) -> doc, or nil and why it is no snapshot
@@ -352,15 +363,10 @@ function Expect:matches(snap, opts)
     core.sleep(0.5)
   until false
   local r = { name = name, ok = #lines == 0, expect = "golden", pairs = #names, where = self.where,
-    seconds = core.now() - t0, failures = {},
+    seconds = core.now() - t0, failures = M.failures(lines),
     held_after = #lines == 0 and opts.within and core.now() - t0 or nil }
-  for i, l in ipairs(lines) do
-    r.failures[i] = { src = l:match("^([^:]+)") or "", dst = "", addr = "", reason = l:gsub("^[^:]+: ", "") }
-  end
   if #lines > 0 then r.summary = ("%d difference%s from the snapshot"):format(#lines, #lines == 1 and "" or "s") end
-  lab.results = lab.results or {}
-  lab.results[#lab.results + 1] = r
-  return r
+  return expect.record(lab, r)
 end
 
 return M

@@ -53,19 +53,16 @@ end
 -- An end: the node's namespace opened (the host's for "host"), whether
 -- the lab made that namespace
 local function open_end(m, owned, name, ifname, opened)
+  local n
+  for _, x in ipairs(m.nodes) do if x.name == name then n = x end end
   local ns = opened[name]
-  if not ns then
-    local n
-    for _, x in ipairs(m.nodes) do if x.name == name then n = x end end
+  if not ns then   -- not a node of the model: the host's namespace
     local msg
     if n then ns, msg = model.open(n) else ns, msg = core.root() end
     if not ns then util.fail(msg) end
     opened[name] = ns
   end
-  local nsname
-  for _, x in ipairs(m.nodes) do if x.name == name then nsname = x.ns end end
-  return { ns = ns, ifname = ifname, owned = nsname ~= nil and owned[nsname] or false,
-    label = name .. ":" .. ifname }
+  return { ns = ns, ifname = ifname, owned = n ~= nil and owned[n.ns] or false, label = name .. ":" .. ifname }
 end
 
 local function parse_kv(argv, from, allowed, action)

@@ -37,9 +37,7 @@ local function golden(lab, opts)
       r.ok, r.summary = false, why .. " (nsrun test --golden DIR --update-golden writes it)"
     else
       local lines = snapshot.diff(want, now)
-      r.ok = #lines == 0
-      for i, l in ipairs(lines) do r.failures[i] = { src = l:match("^([^:]+)") or "", dst = "", addr = "",
-        reason = l:gsub("^[^:]+: ", "") } end
+      r.ok, r.failures = #lines == 0, snapshot.failures(lines)
       if not r.ok then r.summary = ("%d difference%s from %s"):format(#lines, #lines == 1 and "" or "s", path) end
     end
   end
