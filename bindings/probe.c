@@ -9,6 +9,7 @@
 
 #include "nsrun.h"
 #include "probe.h"
+#include "service.h"
 
 /* The C arrays of one probe run, freed by the GC even if a Lua error cuts
  * the call short. */
@@ -168,14 +169,15 @@ void nsrun_plan_free(nsrun_plan *r)
  *   sources: namespaces; targets: addresses ("192.0.2.1", "2001:db8::1");
  *   pairs: nil for every source i to every target j ~= i (the two lists are
  *   the same nodes), or a flat array { s1, d1, s2, d2, ... } (1-based);
- *   opts: { timeout_ms =, retries =, window =, rtts = bool }.
+ *   opts: { timeout_ms =, retries =, window =, rtts = bool, size = bytes of
+ *   data (as ping -s), df = bool (Don't Fragment) }.
  * result: { pairs =, ok =, rtt_min =, rtt_avg =, rtt_max =, rtt_median =,
- *   failed = { { src =, dst =, err =, icmp =, code =, from = }, ... },
+ *   failed = { { src =, dst =, err =, icmp =, code =, from =, mtu = }, ... },
  *   rtts = { ms or false, ... } (with opts.rtts) } */
 static int l_probe(lua_State *L)
 {
 	size_t nsrc, ntgt, npairs;
-	nsr_probe_opts o = { 0, -1, 0 };
+	nsr_probe_opts o = { 0, -1, 0, 0, -1 };
 	int want_rtts = 0, err;
 	nsr_error e = { 0 };
 	double sum = 0, min = 0, max = 0;
@@ -187,6 +189,9 @@ static int l_probe(lua_State *L)
 		o.retries = (int)nsrun_rangefield(L, 4, "retries", -1, 0, NSR_PROBE_MAX_RETRIES,
 						  "retries");
 		o.window = (int)nsrun_rangefield(L, 4, "window", 0, 1, 65536, "window");
+		o.size = (int)nsrun_rangefield(L, 4, "size", 0, NSR_PROBE_MIN_SIZE, NSR_PROBE_MAX_SIZE,
+					       "size");
+		o.df = nsrun_boolfield(L, 4, "df");
 		want_rtts = nsrun_boolfield(L, 4, "rtts") == 1;
 	}
 	r = lua_newuserdatauv(L, sizeof *r, 0);
@@ -224,6 +229,10 @@ static int l_probe(lua_State *L)
 			lua_pushinteger(L, x->attempts);
 			lua_setfield(L, -2, "attempts");
 			nsrun_set_why(L, x->err, x->icmp_type, x->icmp_code, &x->from);
+			if (x->mtu) {
+				lua_pushinteger(L, x->mtu);
+				lua_setfield(L, -2, "mtu");
+			}
 			lua_rawseti(L, want_rtts ? -3 : -2, (lua_Integer)++nfail);
 		}
 		if (want_rtts) {
@@ -254,8 +263,103 @@ static int l_probe(lua_State *L)
 	return 1;
 }
 
+/* The C arrays of one service check, freed by the GC. */
+typedef struct svc_run {
+	nsrun_plan plan;
+	nsr_ns **tgtns;
+	nsr_svc_result *res;
+} svc_run;
+
+static int svc_gc(lua_State *L)
+{
+	svc_run *r = lua_touserdata(L, 1);
+
+	nsrun_plan_free(&r->plan);
+	free(r->tgtns);
+	free(r->res);
+	r->tgtns = NULL;
+	r->res = NULL;
+	return 0;
+}
+
+static const char *const SVC_STATE[] = { "open", "refused", "filtered", "unreachable" };
+static const char *const SVC_LISTENER[] = { "theirs", "ours", "unknown" };
+
+/* connect(sources, targets [, pairs], opts) -> result
+ *   opts: { port = 1..65535, udp = bool, timeout_ms =, retries =, window =,
+ *   listen = { ns or false, ... } (per target: where to open nsrun's
+ *   listener when nothing listens on the port) }.
+ * result: { pairs =, open = { { src =, dst =, ms =, listener = }, ... },
+ *   closed = { { src =, dst =, state = "refused" | "filtered" |
+ *   "unreachable", ms =, attempts =, listener =, err =, reason =, icmp =,
+ *   code =, from = }, ... } } */
+static int l_connect(lua_State *L)
+{
+	nsr_svc_opts o = { 0, 0, 0, -1, 0 };
+	nsr_error e = { 0 };
+	lua_Integer nopen = 0, nclosed = 0;
+	svc_run *r;
+	int err;
+
+	luaL_checktype(L, 4, LUA_TTABLE);
+	o.port = (int)nsrun_rangefield(L, 4, "port", 0, 1, 65535, "port");
+	o.udp = nsrun_boolfield(L, 4, "udp") == 1;
+	o.timeout_ms = (int)nsrun_rangefield(L, 4, "timeout_ms", 0, 1, 3600000, "timeout_ms");
+	o.retries = (int)nsrun_rangefield(L, 4, "retries", -1, 0, 1000, "retries");
+	o.window = (int)nsrun_rangefield(L, 4, "window", 0, 1, 4096, "window");
+	r = lua_newuserdatauv(L, sizeof *r, 0);
+	*r = (svc_run){ 0 };
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, svc_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	nsrun_probe_plan(L, &r->plan);
+	r->tgtns = nsrun_alloc(L, r->plan.ntgt, sizeof *r->tgtns);
+	if (lua_getfield(L, 4, "listen") == LUA_TTABLE)
+		for (size_t t = 0; t < r->plan.ntgt; t++) {
+			if (lua_geti(L, -1, (lua_Integer)t + 1) == LUA_TUSERDATA)
+				r->tgtns[t] = nsrun_checkns(L, -1);
+			lua_pop(L, 1);
+		}
+	lua_pop(L, 1);
+	r->res = nsrun_alloc(L, r->plan.npairs, sizeof *r->res);
+	err = nsr_svc_probe(r->plan.src, r->plan.nsrc, r->plan.tgt, r->tgtns, r->plan.ntgt,
+			    r->plan.pairs, r->plan.npairs, &o, r->res, &e);
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, 0, 3);
+	lua_newtable(L);	/* open */
+	lua_newtable(L);	/* closed */
+	for (size_t i = 0; i < r->plan.npairs; i++) {
+		const nsr_svc_result *x = &r->res[i];
+		int open = x->state == NSR_SVC_OPEN;
+
+		lua_createtable(L, 0, 8);
+		nsrun_set_pair(L, &r->plan.pairs[i]);
+		lua_pushnumber(L, x->ms);
+		lua_setfield(L, -2, "ms");
+		lua_pushstring(L, SVC_LISTENER[x->listener]);
+		lua_setfield(L, -2, "listener");
+		if (!open) {
+			lua_pushstring(L, SVC_STATE[x->state]);
+			lua_setfield(L, -2, "state");
+			lua_pushinteger(L, x->attempts);
+			lua_setfield(L, -2, "attempts");
+			nsrun_set_why(L, x->state == NSR_SVC_FILTERED ? 0 : x->err, x->icmp_type,
+				      x->icmp_code, &x->from);
+		}
+		lua_rawseti(L, open ? -3 : -2, open ? ++nopen : ++nclosed);
+	}
+	lua_setfield(L, -3, "closed");
+	lua_setfield(L, -2, "open");
+	lua_pushinteger(L, (lua_Integer)r->plan.npairs);
+	lua_setfield(L, -2, "pairs");
+	return 1;
+}
+
 static const luaL_Reg funcs[] = {
 	{ "probe", l_probe },
+	{ "connect", l_connect },
 	{ NULL, NULL }
 };
 

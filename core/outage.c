@@ -71,7 +71,7 @@ static void send_echo(nsr_outage *O, uint64_t g)
 	const nsr_probe_pair *pp = &O->pairs[pair];
 	const nsr_target *t = &O->tgt[pp->dst];
 	struct payload pl = { MAGIC, O->nonce, pair, slot };
-	int err = nsr_icmp_send(O->fd[pp->src][t->family == AF_INET6], t, pair, &pl, sizeof pl);
+	int err = nsr_icmp_send(O->fd[pp->src][t->family == AF_INET6], t, pair, &pl, sizeof pl, 0);
 
 	if (err == -EAGAIN || err == -ENOBUFS) {
 		/* the prober's own limit, not the network's: no news (as if

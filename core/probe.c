@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,7 @@ int nsr_icmp_socket(nsr_ns *ns, int family, nsr_error *e)
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
 		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
 	}
 	return fd;
@@ -123,6 +125,11 @@ static int source_socket(prober *P, uint32_t s, int family)
 		return src->fd[v6];
 	if ((fd = nsr_icmp_socket(P->srcns[s], family, P->e)) < 0)
 		return fd;
+	if (P->o.df >= 0 && nsr_icmp_df(fd, family, P->o.df) < 0) {
+		err = -errno;
+		close(fd);
+		return nsr_fail(P->e, err, "ICMP socket in %s: Don't Fragment", nsr_ns_label(P->srcns[s]));
+	}
 	ev.data.u32 = s << 1 | v6;
 	if (epoll_ctl(P->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		err = -errno;
@@ -168,7 +175,7 @@ static int send_echo(prober *P, uint32_t pair)
 	pl = (struct payload){ .magic = MAGIC, .pair = pair, .sent_ns = now,
 			       .nonce = P->nonce, .attempt = r->attempts };
 	r->attempts++;
-	err = nsr_icmp_send(fd, t, pair, &pl, sizeof pl);
+	err = nsr_icmp_send(fd, t, pair, &pl, sizeof pl, (size_t)P->o.size);
 	if (err < 0 && err != -EAGAIN && err != -ENOBUFS) {
 		/* no route, no neighbour...: the kernel's answer is final */
 		r->err = -err;
@@ -207,13 +214,29 @@ static int refill(prober *P)
 	return 0;
 }
 
-int nsr_icmp_send(int fd, const nsr_target *t, uint32_t id, const void *payload, size_t len)
+int nsr_icmp_df(int fd, int family, int df)
 {
+	int v = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT;
+
+	if (family == AF_INET)
+		return setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof v);
+	/* IPv6 routers never fragment: df only keeps the source from it */
+	v = df ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DONT;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof v) < 0)
+		return -1;
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &df, sizeof df);
+}
+
+int nsr_icmp_send(int fd, const nsr_target *t, uint32_t id, const void *payload, size_t len,
+		  size_t size)
+{
+	static const uint8_t zeros[NSR_PROBE_MAX_SIZE];	/* add nothing to the checksum */
 	uint8_t pkt[8 + 64] = { 0 };
 	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
+	struct iovec iov[2] = { { pkt, 8 + len }, { (void *)zeros, size > len ? size - len : 0 } };
+	struct msghdr mh = { .msg_name = &ss, .msg_iov = iov, .msg_iovlen = 2 };
 
-	if (len > 64)
+	if (len > 64 || size > NSR_PROBE_MAX_SIZE)
 		return -EMSGSIZE;
 	pkt[0] = t->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	pkt[4] = (uint8_t)(id >> 24);
@@ -228,15 +251,15 @@ int nsr_icmp_send(int fd, const nsr_target *t, uint32_t id, const void *payload,
 		memcpy(pkt + 2, &sum, 2);
 		sin->sin_family = AF_INET;
 		memcpy(&sin->sin_addr, t->addr, 4);
-		sl = sizeof *sin;
+		mh.msg_namelen = sizeof *sin;
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
 		sin6->sin6_family = AF_INET6;
 		memcpy(&sin6->sin6_addr, t->addr, 16);
-		sl = sizeof *sin6;
+		mh.msg_namelen = sizeof *sin6;
 	}
-	return sendto(fd, pkt, 8 + len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+	return sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
 }
 
 int nsr_icmp_recv(int fd, int v6, uint8_t *buf, size_t size, nsr_icmp_in *m)
@@ -260,6 +283,10 @@ int nsr_icmp_recv(int fd, int v6, uint8_t *buf, size_t size, nsr_icmp_in *m)
 	m->type = icmp[0];
 	m->code = icmp[1];
 	m->reply = v6 ? m->type == ICMP6_ECHO_REPLY : m->type == ICMP_ECHOREPLY;
+	m->mtu = 0;
+	if (v6 ? m->type == ICMP6_PACKET_TOO_BIG : m->type == ICMP_UNREACH && m->code == ICMP_UNREACH_NEEDFRAG)
+		m->mtu = v6 ? (uint32_t)icmp[4] << 24 | (uint32_t)icmp[5] << 16 | icmp[6] << 8 | icmp[7]
+			    : (uint32_t)(icmp[6] << 8 | icmp[7]);
 	echo = icmp;
 	if (!m->reply) {	/* the echo it quotes, after the quoted IP header */
 		if (v6) {
@@ -313,6 +340,7 @@ static void got(prober *P, uint32_t s, const nsr_icmp_in *m)
 	}
 	P->res[pair].icmp_type = m->type;
 	P->res[pair].icmp_code = m->code;
+	P->res[pair].mtu = m->mtu;
 	P->res[pair].from = m->from;
 }
 
@@ -378,7 +406,7 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 	size_t *count = NULL;
 	int err = 0;
 
-	P.o = (nsr_probe_opts){ 1000, 2, 32 };
+	P.o = (nsr_probe_opts){ 1000, 2, 32, NSR_PROBE_MIN_SIZE, -1 };
 	if (opts) {
 		if (opts->timeout_ms > 0)
 			P.o.timeout_ms = opts->timeout_ms;
@@ -389,6 +417,13 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 			P.o.retries = opts->retries;
 		if (opts->window > 0)
 			P.o.window = opts->window;
+		if (opts->size && (opts->size < NSR_PROBE_MIN_SIZE || opts->size > NSR_PROBE_MAX_SIZE))
+			return nsr_failmsg(e, -EINVAL, "probe: size %d is not %d..%d (bytes of data, "
+					   "as ping -s)", opts->size, NSR_PROBE_MIN_SIZE,
+					   NSR_PROBE_MAX_SIZE);
+		if (opts->size)
+			P.o.size = opts->size;
+		P.o.df = opts->df;
 	}
 	if (getrandom(&P.nonce, sizeof P.nonce, 0) != sizeof P.nonce)
 		P.nonce = (uint32_t)now_ns() ^ (uint32_t)getpid();

@@ -31,6 +31,7 @@ typedef struct nsr_probe_result {
 	uint8_t icmp_type;	/* the last ICMP error about this pair, 0: none */
 	uint8_t icmp_code;
 	int err;		/* errno of a send that failed (no route...) */
+	uint32_t mtu;		/* the next hop's MTU a "too big" error gave */
 	nsr_target from;	/* who sent the ICMP error */
 } nsr_probe_result;
 
@@ -41,7 +42,15 @@ typedef struct nsr_probe_opts {
 	int retries;		/* more echoes after a lost one (default 2),
 				 * 0..NSR_PROBE_MAX_RETRIES */
 	int window;		/* outstanding echoes per source (default 32) */
+	int size;		/* bytes of data in an echo, as ping -s: 0 for
+				 * NSR_PROBE_MIN_SIZE, up to NSR_PROBE_MAX_SIZE */
+	int df;			/* 1: Don't Fragment, never fragmented on the way
+				 * (ping -M probe); 0: fragmented where needed
+				 * (ping -M dont); -1: the kernel's default */
 } nsr_probe_opts;
+
+#define NSR_PROBE_MIN_SIZE 32	/* the prober's own data: pair, time, nonce */
+#define NSR_PROBE_MAX_SIZE 65507	/* the most an IPv4 packet holds */
 
 /* A socket and a namespace fd per node pass the default open-file limit
  * near 10,000 namespaces: raise the soft limit to the hard one (and the hard
@@ -64,8 +73,13 @@ int nsr_icmp_socket(nsr_ns *ns, int family, nsr_error *e);
 uint16_t nsr_icmp_checksum(const void *data, size_t len);
 
 /* An echo request to t on such a socket: identifier and sequence id (<< 16
- * | ...), then payload (64 bytes at most).  0, or -errno. */
-int nsr_icmp_send(int fd, const nsr_target *t, uint32_t id, const void *payload, size_t len);
+ * | ...), then payload (64 bytes at most), then zeros up to size bytes of
+ * data (size < len: none).  0, or -errno. */
+int nsr_icmp_send(int fd, const nsr_target *t, uint32_t id, const void *payload, size_t len,
+		  size_t size);
+
+/* Don't Fragment (df 1) or fragment (0) what such a socket sends. */
+int nsr_icmp_df(int fd, int family, int df);
 
 /* One message from such a socket: an echo reply, or an error about an
  * echo sent from it (the echo quoted after the error's IP header). */
@@ -75,6 +89,8 @@ typedef struct nsr_icmp_in {
 	uint32_t id;		/* the echo's identifier << 16 | sequence */
 	const uint8_t *data;	/* the echo's payload, after its header */
 	size_t len;		/* as much of it as the message holds */
+	uint32_t mtu;		/* fragmentation needed / packet too big: the
+				 * next hop's MTU */
 	nsr_target from;	/* who sent the message */
 } nsr_icmp_in;
 

@@ -131,7 +131,7 @@ end
 -- (iptables-nft's too) whose policy drops, and rules that drop or reject
 -- and counted packets.  "router: nftables ip filter FORWARD (policy drop)";
 -- nil when nft finds none (or is not installed).
-local function firewall(node)
+function M.firewall(node)
   local status, out = node.ns:run { "nft", "-j", "list", "ruleset" }
   if status ~= 0 then return nil end
   -- a verdict is a key whose value is null ({"drop": null}): keep it
@@ -168,7 +168,7 @@ local function firewalls(lab, names)
     local node = lab.nodes[name]
     if node and not seen[node] then
       seen[node] = true
-      local fw = firewall(node)
+      local fw = M.firewall(node)
       if fw then said[#said + 1] = fw; first = first or node.name end
     end
   end
@@ -176,11 +176,12 @@ local function firewalls(lab, names)
   return "; a firewall may drop it: " .. table.concat(said, "; "), first
 end
 
--- explain(lab, src, addr [, from]) -> a sentence: where the path from src
--- to addr, or the way back, breaks; the nodes of the path walked (src
--- first); where it breaks (see walk).  from: the node an ICMP error about
--- this pair came from, which the explanation must agree with.
-function M.explain(lab, src, addr, from)
+-- explain(lab, src, addr [, from [, what]]) -> a sentence: where the path
+-- from src to addr, or the way back, breaks; the nodes of the path walked
+-- (src first); where it breaks (see walk).  from: the node an ICMP error
+-- about this pair came from, which the explanation must agree with; what:
+-- the packet that got no answer ("the echo", "tcp/443").
+function M.explain(lab, src, addr, from, what)
   local owner = M.owners(lab)
   local ok, why, hops, brk = M.walk(lab, src, addr, owner)
   if not ok then
@@ -201,8 +202,8 @@ function M.explain(lab, src, addr, from)
     local ok2, why2, hops2, brk2 = M.walk(lab, dst, back, owner, addr)
     if not ok2 then return "on the way back: " .. why2, hops, brk2 end
     local fw, at = firewalls(lab, hops)
-    return ("the path looks complete (%s, back %s): the echo was lost%s%s")
-      :format(table.concat(hops, " -> "), table.concat(hops2, " -> "),
+    return ("the path looks complete (%s, back %s): %s was lost%s%s")
+      :format(table.concat(hops, " -> "), table.concat(hops2, " -> "), what or "the echo",
         fw ~= "" and fw or " (a firewall? rp_filter? an unresolved neighbour?)", host_bridges(lab)),
       hops, at and { node = at, what = "firewall" } or { node = dst.name, what = "lost" }
   end

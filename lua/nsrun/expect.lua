@@ -65,6 +65,7 @@ local function plan(srcs, dsts, opts, flat_needed)
   end
   return sources, targets, pairs, names, #pairs // 2
 end
+M.plan = plan
 
 -- expect(hosts):reaches(hosts): the same nodes, in the same order
 local function src_is_dst(src, dst)
@@ -73,6 +74,7 @@ local function src_is_dst(src, dst)
   for i = 1, #src do if src[i] ~= dst[i] then return false end end
   return true
 end
+M.src_is_dst = src_is_dst
 
 local function check(self, dst, want, opts)
   util.arg(dst ~= nil, 1, want and "reaches" or "does_not_reach", "a node, an address or a list expected")

@@ -15,7 +15,8 @@ local M = { Lab = Lab, Node = Node, Bridge = class.Bridge, Link = class.Link,
   opened = class.opened, planning = nil }
 
 for _, m in ipairs { "node", "link", "bridge", "dev", "container", "daemon", "limits", "ipam",
-  "routing", "l2", "expect", "ping", "fault", "outage", "snapshot" } do
+  "routing", "l2", "expect", "ping", "fault", "outage", "snapshot",
+  "service" } do
   require("nsrun." .. m)
 end
 

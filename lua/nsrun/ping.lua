@@ -26,16 +26,20 @@ local ICMP = {
           [3] = { [0] = "hop limit exceeded (a loop?)" } },
 }
 
+-- an ICMP error in words: icmp_text(4, 3, 13) -> "administratively prohibited"
+function M.icmp_text(fam, icmp, code)
+  local t = ICMP[fam][icmp]
+  return t and t[code] or ("ICMP type %d code %d"):format(icmp, code)
+end
+
 -- why a pair failed, in words: the kernel's send error, an ICMP error and
 -- who sent it (the node of owner, diagnose.owners, that has the address;
 -- else the address), or no answer
 function M.reason(f, addr, owner)
   if f.reason then return f.reason:lower() end
   if f.icmp then
-    local fam = addr:find(":") and 6 or 4
-    local t = ICMP[fam][f.icmp]
     local from = owner and owner[f.from]
-    return ("%s (from %s)"):format(t and t[f.code] or ("ICMP type " .. f.icmp .. " code " .. f.code),
+    return ("%s (from %s)"):format(M.icmp_text(addr:find(":") and 6 or 4, f.icmp, f.code),
       from and from.name or f.from)
   end
   return ("no answer to %d echoes"):format(f.attempts)

@@ -22,7 +22,9 @@ local function detail(r)
     s = s .. (r.pairs == 1 and (", rtt %.2f ms"):format(r.rtt.min)
       or (", rtt %.2f ms min, %.2f ms median"):format(r.rtt.min, r.rtt.median or r.rtt.avg))
   end
+  if r.note then s = s .. ", " .. r.note end
   if r.held_after then s = s .. (", held after %.1f s"):format(r.held_after) end
+  if r.skip then s = s .. "; not judged: " .. r.skip end
   return s
 end
 
@@ -61,7 +63,7 @@ function M.text(runs, out)
   for _, run in ipairs(runs) do
     if #runs > 1 or run.script then out:write(("%s\n"):format(run.script)) end
     for _, r in ipairs(run.results) do
-      out:write(("  %s %s (%s)\n"):format(r.ok and "ok  " or "FAIL", r.name, detail(r)))
+      out:write(("  %s %s (%s)\n"):format(r.skip and "skip" or r.ok and "ok  " or "FAIL", r.name, detail(r)))
       if r.summary then out:write("       " .. r.summary .. "\n") end
       for i, f in ipairs(r.failures) do
         if i > SHOWN then out:write(("       ... and %d more\n"):format(#r.failures - SHOWN)) break end
@@ -85,12 +87,29 @@ local function yaml_str(s) return "'" .. tostring(s):gsub("'", "''") .. "'" end
 local OUTAGE_KEYS = { "affected", "never", "min_ms", "median_ms", "p99_ms", "max_ms", "back_after",
   "interval_ms", "skipped" }
 
-local function outage_yaml(o)
+local function number(v) return math.type(v) == "integer" and v or ("%.3f"):format(v) end
+
+-- the numbers an expectation measured (r.measure: outage's are r.outage),
+-- sorted by name: { { key, value }, ... }
+local function measured(r)
   local t = {}
-  if not o then return t end
-  t[1] = "  outage:"
-  for _, k in ipairs(OUTAGE_KEYS) do
-    if o[k] then t[#t + 1] = ("    %s: %s"):format(k, math.type(o[k]) == "integer" and o[k] or ("%.3f"):format(o[k])) end
+  for k, v in pairs(r.measure or {}) do t[#t + 1] = { k, v } end
+  table.sort(t, function(a, b) return a[1] < b[1] end)
+  return t
+end
+
+local function outage_yaml(o, r)
+  local t = {}
+  if o then
+    t[1] = "  outage:"
+    for _, k in ipairs(OUTAGE_KEYS) do
+      if o[k] then t[#t + 1] = ("    %s: %s"):format(k, number(o[k])) end
+    end
+  end
+  local m = r and measured(r) or {}
+  if #m > 0 then
+    t[#t + 1] = "  measure:"
+    for _, kv in ipairs(m) do t[#t + 1] = ("    %s: %s"):format(kv[1], number(kv[2])) end
   end
   return t
 end
@@ -100,12 +119,13 @@ function M.tap(runs, out)
   for _, run in ipairs(runs) do
     for _, r in ipairs(run.results) do
       n = n + 1
-      lines[#lines + 1] = ("%s %d - %s: %s"):format(r.ok and "ok" or "not ok", n, run.script, r.name)
-      if r.ok and (r.held_after or r.outage) then
+      lines[#lines + 1] = ("%s %d - %s: %s%s"):format(r.ok and "ok" or "not ok", n, run.script, r.name,
+        r.skip and " # SKIP " .. r.skip or "")
+      if r.ok and (r.held_after or r.outage or r.measure) then
         lines[#lines + 1] = "  ---"
         if r.held_after then lines[#lines + 1] = ("  held_after: %.3f"):format(r.held_after) end
-        if r.outage then lines[#lines + 1] = "  message: " .. yaml_str(detail(r)) end
-        for _, l in ipairs(outage_yaml(r.outage)) do lines[#lines + 1] = l end
+        if r.outage or r.measure then lines[#lines + 1] = "  message: " .. yaml_str(detail(r)) end
+        for _, l in ipairs(outage_yaml(r.outage, r)) do lines[#lines + 1] = l end
         lines[#lines + 1] = "  ..."
       end
       if not r.ok then
@@ -113,7 +133,7 @@ function M.tap(runs, out)
         lines[#lines + 1] = "  message: " .. yaml_str(detail(r))
         if r.where then lines[#lines + 1] = "  at: " .. yaml_str(r.where:gsub(": $", "")) end
         if r.summary then lines[#lines + 1] = "  summary: " .. yaml_str(r.summary) end
-        for _, l in ipairs(outage_yaml(r.outage)) do lines[#lines + 1] = l end
+        for _, l in ipairs(outage_yaml(r.outage, r)) do lines[#lines + 1] = l end
         lines[#lines + 1] = "  failures:"
         for i, f in ipairs(r.failures) do
           if i > SHOWN then break end
@@ -161,9 +181,17 @@ function M.junit(runs, out)
             xml(table.concat(body, "\n"))))
         local so = system_out(r)
         if so then out:write(("  <system-out>%s</system-out>\n    "):format(xml(so))) end
+      elseif r.skip then
+        out:write(('<skipped message="%s"/>'):format(xml(r.skip)))
       elseif r.held_after then
         out:write(('<properties><property name="held_after" value="%.3f"/></properties>')
           :format(r.held_after))
+      end
+      local m = measured(r)
+      if #m > 0 then
+        local props = {}
+        for _, kv in ipairs(m) do props[#props + 1] = ('<property name="%s" value="%s"/>'):format(xml(kv[1]), number(kv[2])) end
+        out:write("<properties>", table.concat(props), "</properties>")
       end
       if r.outage then
         local props = {}
@@ -191,7 +219,8 @@ function M.json(runs, out)
       results[k] = { name = r.name, ok = r.ok,
         expect = type(r.expect) == "string" and r.expect or r.expect and "reaches" or "does not reach",
         pairs = r.pairs, seconds = r.seconds, rtt = r.rtt, failures = r.failures, summary = r.summary,
-        held_after = r.held_after, outage = r.outage, timeline = r.timeline,
+        held_after = r.held_after, outage = r.outage, timeline = r.timeline, note = r.note,
+        measure = r.measure, skip = r.skip, paths = r.paths,
         where = r.where and r.where:gsub(": $", "") or nil }
     end
     doc[i] = { script = run.script, status = run.status, error = run.error,
