@@ -44,7 +44,8 @@ function Lab:bridge(name, opts)
   journal.journaled(self, journal.link_record(node, name), node.ns.bridge, node.ns, name,
     opts and { stp = opts.stp, vlan_filtering = opts.vlan_filtering, mtu = opts.mtu })
   local br = setmetatable({ lab = self, node = node, name = name, ports = {},
-    stp = opts and opts.stp, vlan_filtering = opts and opts.vlan_filtering }, Bridge)
+    stp = opts and opts.stp, vlan_filtering = opts and opts.vlan_filtering,
+    mtu_set = opts and opts.mtu and true }, Bridge)
   node.ifaces[name] = br
   self.bridges[#self.bridges + 1] = br
   if node.owned and not (opts and opts.netfilter) and not self.dry then

@@ -50,18 +50,20 @@ local function down_links(node)
     #down > 1 and "are" or "is")
 end
 
--- walk(lab, from, addr [, owner [, src]]) -> ok, why, hops, brk: the path of
--- an ICMP echo from node `from` to addr, sent from src (nil: the source the
--- kernel gives it).  hops: the nodes' names, from first; brk, where it
--- breaks: { node =, dev =, to =, what = } (to: the node the link leads to).
+-- walk(lab, from, addr [, owner [, src]]) -> ok, why, hops, brk, steps: the
+-- path of an ICMP echo from node `from` to addr, sent from src (nil: the
+-- source the kernel gives it).  hops: the nodes' names, from first; brk,
+-- where it breaks: { node =, dev =, to =, what = } (to: the node the link
+-- leads to); steps: each hop's { node =, dev =, to =, ifname = } (out of
+-- node's dev into to's ifname).
 function M.walk(lab, from, addr, owner, src)
   owner = owner or M.owners(lab)
   local at = ends(lab)
   local proto = addr:find(":", 1, true) and 58 or 1   -- ICMPv6, ICMP
-  local cur, iif, seen, hops = from, nil, {}, { from.name }
-  local function broke(why, brk) return false, why, hops, brk end
+  local cur, iif, seen, hops, steps = from, nil, {}, { from.name }, {}
+  local function broke(why, brk) return false, why, hops, brk, steps end
   for _ = 1, 128 do
-    if owner[addr] == cur then return true, nil, hops end
+    if owner[addr] == cur then return true, nil, hops, nil, steps end
     if seen[cur] then
       return broke(("a loop: %s"):format(table.concat(hops, " -> ")), { node = cur.name, what = "a loop" })
     end
@@ -72,7 +74,7 @@ function M.walk(lab, from, addr, owner, src)
         msg:match(": ([^:]+)$") or msg, down_links(cur)), { node = cur.name, what = "no route" })
     end
     src = src or r.prefsrc
-    if r.type == "local" then return true, nil, hops end
+    if r.type == "local" then return true, nil, hops, nil, steps end
     if r.type ~= "unicast" then
       return broke(("%s has a %s route to %s (a black hole)"):format(cur.name, r.type, addr),
         { node = cur.name, what = r.type .. " route" })
@@ -100,6 +102,7 @@ function M.walk(lab, from, addr, owner, src)
         :format(cur.name, addr, via, r.dev or "?"), { node = cur.name, dev = r.dev, what = "a black hole" })
     end
     hops[#hops + 1] = nxt.name
+    steps[#steps + 1] = { node = cur, dev = r.dev, to = nxt, ifname = e.ifname }
     if owner[addr] ~= nxt and not nxt.forwards then
       return broke(("%s sends %s to %s, which does not forward"):format(cur.name, addr, nxt.name),
         { node = nxt.name, what = "does not forward" })

@@ -16,6 +16,7 @@ Expect.__index = Expect
 
 local M = { Expect = Expect }
 local DIAGNOSE_MAX = 10   -- pairs explained per expectation
+local MIN_SIZE, MAX_SIZE = 32, 65507   -- an echo's data (core/probe.h)
 
 -- a node, an address or a list of them, as a list
 local function list(x) return (type(x) == "table" and not getmetatable(x)) and x or { x } end
@@ -89,6 +90,14 @@ local function check(self, dst, want, opts)
   local srcs = self.src
   local verb = #srcs > 1 and (want and "reach" or "do not reach") or (want and "reaches" or "does not reach")
   local name = opts.name or ("%s %s %s"):format(describe(srcs), verb, describe(dsts))
+  if opts.size ~= nil then
+    local fname = want and "reaches" or "does_not_reach"
+    if math.type(opts.size) ~= "integer" or opts.size < MIN_SIZE or opts.size > MAX_SIZE then
+      util.fail(("%s: size %s: the bytes of data in each echo, as ping -s, %d..%d (nsrun's own "
+        .. "header in the echo is %d bytes)"):format(fname, tostring(opts.size), MIN_SIZE, MAX_SIZE, MIN_SIZE))
+    end
+    if not opts.name then name = name .. (" with %d bytes%s"):format(opts.size, opts.df and ", don't fragment" or "") end
+  end
   if src_is_dst(self.src, dst) then dsts = srcs end
   local sources, targets, pairs, names, npairs = plan(srcs, dsts, opts, not want)
   ping.guard(lab, srcs, dsts, targets)
@@ -98,7 +107,7 @@ local function check(self, dst, want, opts)
   repeat
     local msg, code
     res, msg, code = core.probe(sources, targets, pairs, { timeout_ms = opts.timeout_ms,
-      retries = opts.retries })
+      retries = opts.retries, size = opts.size, df = opts.df })
     if not res then util.fail("probe: " .. msg, code) end
     -- the pairs that disagree with the expectation
     bad = {}
@@ -127,8 +136,15 @@ local function check(self, dst, want, opts)
     local why, path, brk
     if want then
       why = ping.reason(f, addr, owner)
+      if f.mtu then why = why .. (", next hop MTU %d"):format(f.mtu) end
       local from = f.from and owner[f.from]
-      if i <= DIAGNOSE_MAX then
+      local small, at
+      if opts.size and i <= DIAGNOSE_MAX then
+        small, at = require("nsrun.mtu").too_small(lab, s, addr, opts.size + (addr:find(":", 1, true) and 48 or 28))
+      end
+      if small then
+        why, brk = why .. "; " .. small, at
+      elseif i <= DIAGNOSE_MAX then
         local text
         text, path, brk = diagnose.explain(lab, s, addr, from)
         why = why .. "; " .. text

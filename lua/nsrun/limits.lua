@@ -30,6 +30,7 @@ end
 -- lab:neighbours(): check (and raise) the neighbour table's limits for the
 -- lab as it is now; asked again (each check asks) only once it has grown.
 function Lab:neighbours()
+  require("nsrun.mtu").check(self)
   if self.dry or self.neighbours_for == #self.links then return end
   self.neighbours_for = #self.links
   -- every end of a veth pair learns its peer; every member of a bridged

@@ -235,6 +235,7 @@ function Node:set(ifname, opts)
   util.string_arg(ifname, 1, "set")
   arg(type(opts) == "table", 2, "set", "table expected")
   check(self, self.ns:set(ifname, opts))
+  if opts.mtu then self.mtu_set = true end   -- for the lab's MTU check (nsrun.mtu)
   if opts.master ~= nil then   -- for the model, and autoaddr (a bond's ports: no address)
     self.masters = self.masters or {}
     self.masters[ifname] = opts.master or nil

@@ -21,8 +21,9 @@ end
 
 local ICMP = {
   [4] = { [3] = { [0] = "network unreachable", [1] = "host unreachable", [3] = "port unreachable",
-                  [13] = "administratively prohibited" }, [11] = { [0] = "TTL exceeded (a loop?)" } },
+                  [4] = "fragmentation needed", [13] = "administratively prohibited" }, [11] = { [0] = "TTL exceeded (a loop?)" } },
   [6] = { [1] = { [0] = "no route", [1] = "administratively prohibited", [3] = "address unreachable" },
+          [2] = { [0] = "packet too big" },
           [3] = { [0] = "hop limit exceeded (a loop?)" } },
 }
 
