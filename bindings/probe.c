@@ -10,6 +10,7 @@
 #include "nsrun.h"
 #include "probe.h"
 #include "service.h"
+#include "trace.h"
 
 /* The C arrays of one probe run, freed by the GC even if a Lua error cuts
  * the call short. */
@@ -357,9 +358,94 @@ static int l_connect(lua_State *L)
 	return 1;
 }
 
+/* The C arrays of one trace, freed by the GC. */
+typedef struct trace_run {
+	nsrun_plan plan;
+	nsr_target *hops;
+	uint8_t *reached;
+} trace_run;
+
+static int trace_gc(lua_State *L)
+{
+	trace_run *r = lua_touserdata(L, 1);
+
+	nsrun_plan_free(&r->plan);
+	free(r->hops);
+	free(r->reached);
+	r->hops = NULL;
+	r->reached = NULL;
+	return 0;
+}
+
+/* trace(sources, targets [, pairs] [, opts]) -> result
+ *   opts: { flows = 1..256, hops = 1..64 (the largest TTL), timeout_ms =,
+ *   retries = }.
+ * result: { { src =, dst =, flows = { { reached = ttl or nil, hops = {
+ *   address or false, ... } }, ... } }, ... }: per pair, per flow, who
+ *   answered each TTL up to the one the target answered (or the last). */
+static int l_trace(lua_State *L)
+{
+	nsr_trace_opts o = { 1, 16, 0, -1 };
+	nsr_error e = { 0 };
+	trace_run *r;
+	int err;
+
+	if (lua_istable(L, 4)) {
+		o.flows = (int)nsrun_rangefield(L, 4, "flows", 1, 1, NSR_TRACE_MAX_FLOWS, "flows");
+		o.max_ttl = (int)nsrun_rangefield(L, 4, "hops", 16, 1, NSR_TRACE_MAX_TTL, "hops");
+		o.timeout_ms = (int)nsrun_rangefield(L, 4, "timeout_ms", 0, 1, 3600000, "timeout_ms");
+		o.retries = (int)nsrun_rangefield(L, 4, "retries", -1, 0, 100, "retries");
+	}
+	r = lua_newuserdatauv(L, sizeof *r, 0);
+	*r = (trace_run){ 0 };
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, trace_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	nsrun_probe_plan(L, &r->plan);
+	r->hops = nsrun_alloc(L, r->plan.npairs * (size_t)o.flows * (size_t)o.max_ttl, sizeof *r->hops);
+	r->reached = nsrun_alloc(L, r->plan.npairs * (size_t)o.flows, 1);
+	err = nsr_trace(r->plan.src, r->plan.nsrc, r->plan.tgt, r->plan.ntgt, r->plan.pairs,
+			r->plan.npairs, &o, r->hops, r->reached, &e);
+	if (err < 0)
+		return nsrun_result(L, err, &e);
+	lua_createtable(L, (int)r->plan.npairs, 0);
+	for (size_t i = 0; i < r->plan.npairs; i++) {
+		lua_createtable(L, 0, 3);
+		nsrun_set_pair(L, &r->plan.pairs[i]);
+		lua_createtable(L, o.flows, 0);
+		for (int f = 0; f < o.flows; f++) {
+			size_t k = i * (size_t)o.flows + (size_t)f;
+			int last = r->reached[k] ? r->reached[k] : o.max_ttl;
+
+			lua_createtable(L, 0, 2);
+			if (r->reached[k]) {
+				lua_pushinteger(L, r->reached[k]);
+				lua_setfield(L, -2, "reached");
+			}
+			lua_createtable(L, last, 0);
+			for (int t = 0; t < last; t++) {
+				const nsr_target *h = &r->hops[k * (size_t)o.max_ttl + (size_t)t];
+
+				if (h->family)
+					nsrun_push_target(L, h);
+				else
+					lua_pushboolean(L, 0);
+				lua_rawseti(L, -2, t + 1);
+			}
+			lua_setfield(L, -2, "hops");
+			lua_rawseti(L, -2, f + 1);
+		}
+		lua_setfield(L, -2, "flows");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
 static const luaL_Reg funcs[] = {
 	{ "probe", l_probe },
 	{ "connect", l_connect },
+	{ "trace", l_trace },
 	{ NULL, NULL }
 };
 

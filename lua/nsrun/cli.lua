@@ -9,7 +9,7 @@ local M = {}
 
 -- The subcommands in the order usage lists them; "run" is SCRIPT itself.
 local ORDER = { "run", "test", "list", "destroy", "exec", "inspect", "graph", "impair", "fail",
-  "snapshot", "diff" }
+  "snapshot", "diff", "path" }
 
 local function command(name) return require("nsrun.cmd." .. name) end
 

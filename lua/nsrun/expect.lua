@@ -98,9 +98,16 @@ local function check(self, dst, want, opts)
     end
     if not opts.name then name = name .. (" with %d bytes%s"):format(opts.size, opts.df and ", don't fragment" or "") end
   end
+  local traces = want and require("nsrun.path").check_opts(lab, opts, "reaches")
+  if traces and not opts.name then
+    if traces.via then name = name .. " via " .. table.concat(traces.via, ", ") end
+    if traces.path then name = name .. " by " .. table.concat(traces.path, " -> ") end
+    if opts.spread then name = name .. (" over %d paths or more"):format(opts.spread) end
+  end
   if src_is_dst(self.src, dst) then dsts = srcs end
-  local sources, targets, pairs, names, npairs = plan(srcs, dsts, opts, not want)
+  local sources, targets, pairs, names, npairs = plan(srcs, dsts, opts, traces or not want)
   ping.guard(lab, srcs, dsts, targets)
+  if opts.size then require("nsrun.path").unlimit(lab.order) end   -- every "too big" error
   local t0 = core.now()
   local deadline = t0 + (opts.within or 0)
   local bad, res
@@ -157,6 +164,13 @@ local function check(self, dst, want, opts)
       brk = brk }
   end
   if want then r.summary = diagnose.summary(r.failures) end
+  if traces and r.ok then
+    -- the paths, once every pair reaches
+    local failures, note, traced = require("nsrun.path").assert(lab, srcs, targets, names, pairs, traces, opts)
+    r.failures, r.ok, r.note = failures, #failures == 0, note
+    if #traced <= 10 then r.paths = traced end
+    r.seconds = core.now() - t0
+  end
   lab.times.check = (lab.times.check or 0) + r.seconds
   return M.record(lab, r)
 end

@@ -23,18 +23,24 @@ local progress = require "nsrun.progress"
 local M = {}
 local NONE = {}
 
--- hash_seed(node): a router's own seed for its ECMP hash
--- (net.ipv4.fib_multipath_hash_seed, also IPv6's; kernel 6.11 and later),
--- from its name.  Every namespace shares the kernel's one seed otherwise:
--- a switch's choice among its uplinks then repeats at the switch above it
--- (ECMP polarization), and whole tiers of a fat-tree carry no traffic,
--- where real switches each hash with their own.  Older kernels: nothing.
+-- hash_seed(node): a router's ECMP hash as a switch's: over the 5-tuple
+-- (net.ipv4/ipv6.fib_multipath_hash_policy 1: flows of one pair of hosts
+-- spread over the paths, as `spread` checks; the kernel's default hashes the
+-- addresses only), with a seed of its own (net.ipv4.fib_multipath_hash_seed,
+-- also IPv6's; kernel 6.11 and later), from its name.  Every namespace
+-- shares the kernel's one seed otherwise: a switch's choice among its
+-- uplinks then repeats at the switch above it (ECMP polarization), and whole
+-- tiers of a fat-tree carry no traffic, where real switches each hash with
+-- their own.  Older kernels: no seed.
 function M.hash_seed(node)
   if node.known.hash_seed then return end
   local h = 2166136261   -- FNV-1a, 32 bits
   for i = 1, #node.nsname do h = ((h ~ node.nsname:byte(i)) * 16777619) & 0xffffffff end
-  local ok, msg, code = node.ns:sysctl("net.ipv4.fib_multipath_hash_seed", tostring(h == 0 and 1 or h))
-  if not ok and code ~= core.errno.ENOENT then util.fail(msg, code, node.name) end
+  for _, kv in ipairs { { "net.ipv4.fib_multipath_hash_policy", "1" }, { "net.ipv6.fib_multipath_hash_policy", "1" },
+      { "net.ipv4.fib_multipath_hash_seed", tostring(h == 0 and 1 or h) } } do
+    local ok, msg, code = node.ns:sysctl(kv[1], kv[2])
+    if not ok and code ~= core.errno.ENOENT then util.fail(msg, code, node.name) end
+  end
   node.known.hash_seed = true
 end
 
