@@ -50,7 +50,7 @@ local function rate(k, v)
   return math.floor(n * scale + 0.5)
 end
 
-M.time_us, M.percent = time_us, percent
+M.time_us, M.percent, M.rate = time_us, percent, rate
 
 local PARSE = { delay = time_us, jitter = time_us, loss = percent, duplicate = percent,
   reorder = percent, corrupt = percent, rate = rate,

@@ -16,7 +16,7 @@ local M = { Lab = Lab, Node = Node, Bridge = class.Bridge, Link = class.Link,
 
 for _, m in ipairs { "node", "link", "bridge", "dev", "container", "daemon", "limits", "ipam",
   "routing", "l2", "expect", "ping", "fault", "outage", "snapshot",
-  "service" } do
+  "service", "throughput" } do
   require("nsrun." .. m)
 end
 
