@@ -147,7 +147,7 @@ do
   local lines = {}
   for l in synopsis:gmatch("[^\n]+") do lines[(l:gsub("\\", ""):gsub("[*_]", ""))] = true end
   for _, name in ipairs { "run", "test", "list", "destroy", "exec", "inspect", "graph", "impair", "fail",
-    "snapshot", "diff" } do
+    "snapshot", "diff", "path" } do
     local usage = require("nsrun.cmd." .. name).usage
     ok(lines[usage], "usage of " .. name .. " is in nsrun(1)'s SYNOPSIS: " .. usage)
   end
