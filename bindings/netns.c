@@ -125,7 +125,8 @@ static int l_name_invalid(lua_State *L)
 }
 
 /* prefix("192.0.2.1/24") -> { family = 4, bytes = "\192\0\2\1", len = 24,
- * has_len = true }, or nil, reason. */
+ * has_len = true, addr = "192.0.2.1" (as the kernel writes it:
+ * "fd00::a00:102" for "fd00::10.0.1.2") }, or nil, reason. */
 static int l_prefix(lua_State *L)
 {
 	const char *s = luaL_checkstring(L, 1), *why;
@@ -145,6 +146,13 @@ static int l_prefix(lua_State *L)
 	lua_setfield(L, -2, "len");
 	lua_pushboolean(L, p.has_len);
 	lua_setfield(L, -2, "has_len");
+	{
+		nsr_target t = { .family = p.family };
+
+		memcpy(t.addr, p.addr, p.family == AF_INET ? 4 : 16);
+		nsrun_push_target(L, &t);
+		lua_setfield(L, -2, "addr");
+	}
 	return 1;
 }
 

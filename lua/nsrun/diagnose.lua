@@ -7,11 +7,21 @@
 -- address the echo was sent to.
 local M = {}
 
--- address (without length) -> node, for every address in the lab
+-- an address as the kernel writes it (IPv6: "fd00::a00:102" for
+-- "fd00::10.0.1.2"), the key of owners and of what the kernel answers
+function M.canon(addr)
+  if not addr:find(":", 1, true) then return addr end
+  local p = require("nsrun.core").prefix(addr)
+  return p and p.addr or addr
+end
+local canon = M.canon
+
+-- address (without length, as canon writes it) -> node, for every address
+-- in the lab
 function M.owners(lab)
   local t = {}
   for _, node in ipairs(lab.order) do
-    for _, a in ipairs(node.addrs) do t[a.cidr:match("^[^/]+")] = node end
+    for _, a in ipairs(node.addrs) do t[canon(a.cidr:match("^[^/]+"))] = node end
   end
   return t
 end
@@ -20,7 +30,7 @@ end
 local function ends(lab)
   local t = {}
   for _, node in ipairs(lab.order) do
-    for _, a in ipairs(node.addrs) do t[a.cidr:match("^[^/]+")] = { node = node, ifname = a.ifname } end
+    for _, a in ipairs(node.addrs) do t[canon(a.cidr:match("^[^/]+"))] = { node = node, ifname = a.ifname } end
   end
   return t
 end
@@ -58,6 +68,7 @@ end
 -- node's dev into to's ifname).
 function M.walk(lab, from, addr, owner, src)
   owner = owner or M.owners(lab)
+  addr = canon(addr)
   local at = ends(lab)
   local proto = addr:find(":", 1, true) and 58 or 1   -- ICMPv6, ICMP
   local cur, iif, seen, hops, steps = from, nil, {}, { from.name }, {}
@@ -186,6 +197,7 @@ end
 -- the packet that got no answer ("the echo", "tcp/443").
 function M.explain(lab, src, addr, from, what)
   local owner = M.owners(lab)
+  addr = canon(addr)
   local ok, why, hops, brk = M.walk(lab, src, addr, owner)
   if not ok then
     if from and brk and brk.node ~= from.name then

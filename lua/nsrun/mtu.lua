@@ -61,6 +61,7 @@ end
 -- to addr or back, and a break ({ node =, dev =, what = }); nil when none is
 function M.too_small(lab, src, addr, bytes)
   local owner, cache = diagnose.owners(lab), {}
+  addr = diagnose.canon(addr)
   local _, _, _, _, steps = diagnose.walk(lab, src, addr, owner)
   local node, ifname, mtu = first_small(steps or {}, bytes, cache)
   local way = ""

@@ -21,7 +21,7 @@ function M.unlimit(nodes)
   for _, n in ipairs(nodes) do
     if n.owned and not n.icmp_unlimited then
       n.ns:sysctl("net.ipv4.icmp_ratemask", "0")
-      n.ns:sysctl("net.ipv6.icmp.ratemask", "")   -- none without IPv6: fine
+      n.ns:sysctl("net.ipv6.icmp.ratemask", "\n")   -- an empty list (none without IPv6: fine)
       n.icmp_unlimited = true
     end
   end

@@ -22,7 +22,8 @@ end
 local ICMP = {
   [4] = { [3] = { [0] = "network unreachable", [1] = "host unreachable", [3] = "port unreachable",
                   [4] = "fragmentation needed", [13] = "administratively prohibited" }, [11] = { [0] = "TTL exceeded (a loop?)" } },
-  [6] = { [1] = { [0] = "no route", [1] = "administratively prohibited", [3] = "address unreachable" },
+  [6] = { [1] = { [0] = "no route", [1] = "administratively prohibited", [3] = "address unreachable",
+                  [4] = "port unreachable", [5] = "source address failed policy", [6] = "reject route" },
           [2] = { [0] = "packet too big" },
           [3] = { [0] = "hop limit exceeded (a loop?)" } },
 }

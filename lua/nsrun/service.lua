@@ -89,7 +89,7 @@ local function check(self, dst, want, opts)
   for i, d in ipairs(dsts) do
     if type(d) == "string" then
       owner = owner or diagnose.owners(lab)
-      d = owner[d] or d
+      d = owner[diagnose.canon(d)] or d
     end
     listen[i] = opts.listen ~= false and type(d) ~= "string" and d.owned and d.ns or false
   end

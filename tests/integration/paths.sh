@@ -128,6 +128,27 @@ else
   echo "skip: iperf3 is not installed: no throughput checks"
 fi
 
+# ----------------------------------------------------------------- IPv6
+cat >"$tmp/v6.lua" <<'LUA'
+local nsrun = require "nsrun"
+local lab = nsrun.lab "v6"
+local t = lab:leafspine { spines = 2, leaves = 2, hosts = 1 }
+lab:autoaddr { ipv6 = "fd00::/96" }
+lab:autoroute()
+local h1, a6 = t.hosts[1], t.hosts[2]:ip(6)
+lab:expect(h1):connects(a6, { tcp = 443, within = 5, name = "v6 tcp" })
+lab:expect(h1):connects(a6, { udp = 53, name = "v6 udp" })
+lab:expect(h1):connects(a6, { udp = 9, listen = false, name = "v6 udp closed" })
+lab:expect(h1):reaches(a6, { spread = 2, name = "v6 spread" })
+lab:expect(h1):reaches(a6, { size = 3000, df = true, name = "v6 too big" })
+LUA
+out=$("$NSRUN" test "$tmp/v6.lua" 2>&1); rc=$?
+echo "$out"
+[[ $out == *"ok   v6 tcp"* ]] && [[ $out == *"ok   v6 udp ("* ]] && [[ $out == *"ok   v6 spread (1 pair"*"2 paths over 16 flows"* ]] \
+  && pass "IPv6: TCP and UDP connect, flows over both spines" || fail "v6: $out"
+[[ $out == *"refused: port unreachable (from h2-1)"* ]] && [[ $out == *"h1-1:eth0 has MTU 1500, below the 3048-byte packet"* ]] \
+  && pass "IPv6: port unreachable from h2-1; a packet too big for the source's own link named" || fail "v6 failures: $out"
+
 # ----------------------------------------------------------- bad inputs
 bad() {  # name, expected message, lua lines
   printf 'local nsrun = require "nsrun"\nlocal lab = nsrun.lab "bad"\nlocal a, b = lab:host "bad-a", lab:host "bad-b"\nlab:link(a, b)\na:addr("eth0", "192.0.2.1/24"); b:addr("eth0", "192.0.2.2/24")\n%s\n' "$3" >"$tmp/bad.lua"

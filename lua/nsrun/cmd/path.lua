@@ -6,6 +6,7 @@ local util = require "nsrun.util"
 local model = require "nsrun.model"
 local path = require "nsrun.path"
 local core = require "nsrun.core"
+local canon = require("nsrun.diagnose").canon
 
 local eprintf = util.eprintf
 
@@ -37,7 +38,7 @@ function M.run(argv)
   local byname, owner = {}, {}
   for _, n in ipairs(m.nodes) do
     byname[n.name] = n
-    for _, a in ipairs(n.addrs or {}) do owner[a.cidr:match("^[^/]+")] = n end
+    for _, a in ipairs(n.addrs or {}) do owner[canon(a.cidr:match("^[^/]+"))] = n end
   end
   local a, b = byname[args[2]], byname[args[3]]
   if not a then eprintf("nsrun path: lab %s has no node %s\n", m.lab, args[2]) return 1 end
@@ -53,7 +54,7 @@ function M.run(argv)
     if not p or p.has_len then
       eprintf("nsrun path: %s is neither a node of lab %s nor an address\n", addr, m.lab) return 1
     end
-    b = owner[addr]
+    b = owner[canon(addr)]
   end
   local opened = {}
   local ok, res = pcall(function()
