@@ -381,6 +381,20 @@ static int expire(prober *P)
 	return 0;
 }
 
+void nsr_group_pairs(const nsr_probe_pair *pairs, size_t npairs, size_t nsrc, size_t *order,
+		     size_t *start)
+{
+	memset(start, 0, (nsrc + 1) * sizeof *start);
+	for (size_t i = 0; i < npairs; i++)
+		start[pairs[i].src + 1]++;
+	for (size_t s = 0; s < nsrc; s++)
+		start[s + 1] += start[s];
+	for (size_t i = 0; i < npairs; i++)	/* start[s] moves to start[s + 1] */
+		order[start[pairs[i].src]++] = i;
+	memmove(start + 1, start, nsrc * sizeof *start);
+	start[0] = 0;
+}
+
 void nsr_raise_nofile(void)
 {
 	struct rlimit rl;
@@ -448,19 +462,13 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 		err = nsr_fail(e, P.ep < 0 ? -errno : -ENOMEM, "prober");
 		goto out;
 	}
-	/* group the pairs by source, keeping their order (a counting sort) */
-	for (size_t i = 0; i < npairs; i++)
-		count[pairs[i].src + 1]++;
-	for (size_t s = 0; s < nsrc; s++)
-		count[s + 1] += count[s];
+	nsr_group_pairs(pairs, npairs, nsrc, P.order, count);
 	for (size_t s = 0; s < nsrc; s++) {
 		P.src[s].next = count[s];
 		P.src[s].end = count[s + 1];
 		if (count[s] < count[s + 1])
 			make_ready(&P, (uint32_t)s);
 	}
-	for (size_t i = 0; i < npairs; i++)
-		P.order[count[pairs[i].src]++] = i;
 
 	while (P.done < npairs) {
 		struct epoll_event ev[256];

@@ -66,6 +66,12 @@ int nsr_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets,
 	      size_t ntgt, const nsr_probe_pair *pairs, size_t npairs,
 	      const nsr_probe_opts *opts, nsr_probe_result *res, nsr_error *e);
 
+/* For the probers (probe.c, service.c, trace.c): the pairs grouped by
+ * source, in their order (a counting sort): source s's pair indices are
+ * order[start[s]..start[s + 1]).  start has nsrc + 1 entries. */
+void nsr_group_pairs(const nsr_probe_pair *pairs, size_t npairs, size_t nsrc, size_t *order,
+		     size_t *start);
+
 /* For the probers (probe.c, outage.c): a raw ICMP (AF_INET) or ICMPv6
  * socket opened inside ns, non-blocking, that lets echo replies and
  * errors through; the Internet checksum. */

@@ -298,85 +298,60 @@ static int refill(svc *P)
 	return 0;
 }
 
-/* ICMP errors about our attempts that reached source s: who sent them.
- * IPv4's raw socket reads the IP header too (the sender's address). */
-static void icmp_in(svc *P, uint32_t s)
+/* An ICMP error from `from` quoting a probe of ours (its IP header ip,
+ * then l4: ports first) that source s sent: recorded for that attempt. */
+static void blame(svc *P, uint32_t s, int v6, const uint8_t *icmp, const uint8_t *dst,
+		  const uint8_t *l4, const uint8_t *from)
 {
-	uint8_t buf[2048];
-	ssize_t n;
+	if ((l4[2] << 8 | l4[3]) != P->o.port)
+		return;
+	for (uint32_t k = P->byport[l4[0] << 8 | l4[1]]; k != NONE; k = P->slot[k].next) {
+		const nsr_probe_pair *pp = &P->pairs[P->slot[k].pair];
+		nsr_svc_result *r = &P->res[P->slot[k].pair];
 
-	while ((n = recv(P->src[s].raw[0], buf, sizeof buf, 0)) > 0) {
-		const uint8_t *icmp = buf, *ip, *l4;
-		size_t len = (size_t)n, ihl;
-
-		if (len < 20 || len < (ihl = (buf[0] & 0xf) * 4u) + 8)
+		if (pp->src != s || memcmp(P->tgt[pp->dst].addr, dst, v6 ? 16 : 4) != 0)
 			continue;
-		icmp += ihl;
-		len -= ihl;
-		if (icmp[0] != ICMP_UNREACH && icmp[0] != ICMP_TIMXCEED)
-			continue;
-		ip = icmp + 8;
-		if (len < 8 + 20 || (ihl = (ip[0] & 0xf) * 4u) < 20 || len < 8 + ihl + 4)
-			continue;
-		l4 = ip + ihl;
-		if (ip[9] != (P->o.udp ? IPPROTO_UDP : IPPROTO_TCP) || (l4[2] << 8 | l4[3]) != P->o.port)
-			continue;
-		for (uint32_t k = P->byport[l4[0] << 8 | l4[1]]; k != NONE; k = P->slot[k].next) {
-			const nsr_probe_pair *pp = &P->pairs[P->slot[k].pair];
-			nsr_svc_result *r = &P->res[P->slot[k].pair];
-
-			if (pp->src != s || memcmp(P->tgt[pp->dst].addr, ip + 16, 4) != 0)
-				continue;
-			r->icmp_type = icmp[0];
-			r->icmp_code = icmp[1];
-			r->from.family = AF_INET;
-			memcpy(r->from.addr, buf + 12, 4);
-			break;
-		}
+		r->icmp_type = icmp[0];
+		r->icmp_code = icmp[1];
+		r->from.family = v6 ? AF_INET6 : AF_INET;
+		memcpy(r->from.addr, from, v6 ? 16 : 4);
+		return;
 	}
 }
 
-/* The same for IPv6, whose raw socket reads no IP header: the sender is
- * recvfrom's address. */
-static void icmp_in6(svc *P, uint32_t s)
+/* ICMP errors that reached source s: IPv4's raw socket reads the IP header
+ * too (the sender's address), IPv6's gives the sender as recvfrom's. */
+static void raw_in(svc *P, uint32_t s, int v6)
 {
+	int proto = P->o.udp ? IPPROTO_UDP : IPPROTO_TCP;
 	uint8_t buf[2048];
-	struct sockaddr_in6 from;
+	struct sockaddr_in6 from6;
 	socklen_t fl;
 	ssize_t n;
 
 	for (;;) {
-		fl = sizeof from;
-		n = recvfrom(P->src[s].raw[1], buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-		if (n <= 0)
+		const uint8_t *icmp = buf, *ip = buf + 8;
+		size_t len, ihl;
+
+		fl = sizeof from6;
+		if ((n = recvfrom(P->src[s].raw[v6], buf, sizeof buf, 0, (struct sockaddr *)&from6, &fl)) <= 0)
 			return;
-		if ((size_t)n < 8 + 40 + 4 || (buf[0] != ICMP6_DST_UNREACH && buf[0] != ICMP6_TIME_EXCEEDED))
+		len = (size_t)n;
+		if (v6) {
+			if (len >= 8 + 40 + 4 && (icmp[0] == ICMP6_DST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED) &&
+			    ip[6] == proto)
+				blame(P, s, 1, icmp, ip + 24, ip + 40, (const uint8_t *)&from6.sin6_addr);
 			continue;
-		const uint8_t *ip = buf + 8, *l4 = ip + 40;
-
-		if (ip[6] != (P->o.udp ? IPPROTO_UDP : IPPROTO_TCP) || (l4[2] << 8 | l4[3]) != P->o.port)
-			continue;
-		for (uint32_t k = P->byport[l4[0] << 8 | l4[1]]; k != NONE; k = P->slot[k].next) {
-			const nsr_probe_pair *pp = &P->pairs[P->slot[k].pair];
-			nsr_svc_result *r = &P->res[P->slot[k].pair];
-
-			if (pp->src != s || memcmp(P->tgt[pp->dst].addr, ip + 24, 16) != 0)
-				continue;
-			r->icmp_type = buf[0];
-			r->icmp_code = buf[1];
-			r->from.family = AF_INET6;
-			memcpy(r->from.addr, &from.sin6_addr, 16);
-			break;
 		}
+		if (len < 20 || len < (ihl = (buf[0] & 0xf) * 4u) + 8)
+			continue;
+		icmp = buf + ihl;
+		len -= ihl;
+		ip = icmp + 8;
+		if ((icmp[0] == ICMP_UNREACH || icmp[0] == ICMP_TIMXCEED) && len >= 8 + 20 &&
+		    (ihl = (ip[0] & 0xf) * 4u) >= 20 && len >= 8 + ihl + 4 && ip[9] == proto)
+			blame(P, s, 0, icmp, ip + 16, ip + ihl, buf + 12);
 	}
-}
-
-static void raw_in(svc *P, uint32_t s, int v6)
-{
-	if (v6)
-		icmp_in6(P, s);
-	else
-		icmp_in(P, s);
 }
 
 /* An event on attempt k's socket: an answer, or an error. */
@@ -508,19 +483,13 @@ int nsr_svc_probe(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets
 	for (size_t t = 0; tgtns && t < ntgt; t++)
 		if (tgtns[t] && (err = open_listener(&P, t, tgtns[t])) < 0)
 			goto out;
-	/* the pairs grouped by source, in their order (a counting sort) */
-	for (size_t i = 0; i < npairs; i++)
-		count[pairs[i].src + 1]++;
-	for (size_t s = 0; s < nsrc; s++)
-		count[s + 1] += count[s];
+	nsr_group_pairs(pairs, npairs, nsrc, P.order, count);
 	for (size_t s = 0; s < nsrc; s++) {
 		P.src[s].next = count[s];
 		P.src[s].end = count[s + 1];
 		if (count[s] < count[s + 1])
 			make_ready(&P, (uint32_t)s);
 	}
-	for (size_t i = 0; i < npairs; i++)
-		P.order[count[pairs[i].src]++] = i;
 
 	while (P.done < npairs) {
 		struct epoll_event ev[256];

@@ -275,15 +275,11 @@ int nsr_trace(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets, si
 	}
 	for (size_t s = 0; s < nsrc; s++)
 		P.src[s].udp[0] = P.src[s].udp[1] = P.src[s].icmp[0] = P.src[s].icmp[1] = -1;
-	for (size_t i = 0; i < npairs; i++)
-		count[pairs[i].src + 1]++;
+	nsr_group_pairs(pairs, npairs, nsrc, P.order, count);
 	for (size_t s = 0; s < nsrc; s++) {
-		count[s + 1] += count[s];
 		P.src[s].first = count[s];
 		P.src[s].end = count[s + 1];
 	}
-	for (size_t i = 0; i < npairs; i++)
-		P.order[count[pairs[i].src]++] = i;
 	for (size_t s = 0; s < nsrc; s++)
 		if (P.src[s].first < P.src[s].end && (err = open_source(&P, (uint32_t)s)) < 0)
 			goto out;
