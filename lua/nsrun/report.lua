@@ -98,7 +98,7 @@ local function measured(r)
   return t
 end
 
-local function outage_yaml(o, r)
+local function numbers_yaml(o, r)
   local t = {}
   if o then
     t[1] = "  outage:"
@@ -125,7 +125,7 @@ function M.tap(runs, out)
         lines[#lines + 1] = "  ---"
         if r.held_after then lines[#lines + 1] = ("  held_after: %.3f"):format(r.held_after) end
         if r.outage or r.measure then lines[#lines + 1] = "  message: " .. yaml_str(detail(r)) end
-        for _, l in ipairs(outage_yaml(r.outage, r)) do lines[#lines + 1] = l end
+        for _, l in ipairs(numbers_yaml(r.outage, r)) do lines[#lines + 1] = l end
         lines[#lines + 1] = "  ..."
       end
       if not r.ok then
@@ -133,7 +133,7 @@ function M.tap(runs, out)
         lines[#lines + 1] = "  message: " .. yaml_str(detail(r))
         if r.where then lines[#lines + 1] = "  at: " .. yaml_str(r.where:gsub(": $", "")) end
         if r.summary then lines[#lines + 1] = "  summary: " .. yaml_str(r.summary) end
-        for _, l in ipairs(outage_yaml(r.outage, r)) do lines[#lines + 1] = l end
+        for _, l in ipairs(numbers_yaml(r.outage, r)) do lines[#lines + 1] = l end
         lines[#lines + 1] = "  failures:"
         for i, f in ipairs(r.failures) do
           if i > SHOWN then break end
@@ -183,23 +183,16 @@ function M.junit(runs, out)
         if so then out:write(("  <system-out>%s</system-out>\n    "):format(xml(so))) end
       elseif r.skip then
         out:write(('<skipped message="%s"/>'):format(xml(r.skip)))
-      elseif r.held_after then
-        out:write(('<properties><property name="held_after" value="%.3f"/></properties>')
-          :format(r.held_after))
       end
-      local m = measured(r)
-      if #m > 0 then
-        local props = {}
-        for _, kv in ipairs(m) do props[#props + 1] = ('<property name="%s" value="%s"/>'):format(xml(kv[1]), number(kv[2])) end
-        out:write("<properties>", table.concat(props), "</properties>")
+      -- what it measured, as properties: held_after, the outage's, measure's
+      local props = {}
+      local function prop(k, v) props[#props + 1] = ('<property name="%s" value="%s"/>'):format(xml(k), v) end
+      if r.ok and r.held_after then prop("held_after", ("%.3f"):format(r.held_after)) end
+      for _, k in ipairs(OUTAGE_KEYS) do
+        if r.outage and r.outage[k] then prop("outage_" .. k, r.outage[k]) end
       end
-      if r.outage then
-        local props = {}
-        for _, k in ipairs(OUTAGE_KEYS) do
-          if r.outage[k] then props[#props + 1] = ('<property name="outage_%s" value="%s"/>'):format(k, r.outage[k]) end
-        end
-        out:write("<properties>", table.concat(props), "</properties>")
-      end
+      for _, kv in ipairs(measured(r)) do prop(kv[1], number(kv[2])) end
+      if #props > 0 then out:write("<properties>", table.concat(props), "</properties>") end
       out:write("</testcase>\n")
     end
     if run.status == "error" then

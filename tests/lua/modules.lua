@@ -194,6 +194,37 @@ do
   local tap = table.concat(buf)
   ok(tap:find("ok 1 %- s.lua: survive") and tap:find("    max_ms: 20") and tap:find("    back_after: 0.020"),
     "TAP: a survives result's outage numbers in its YAML block")
+  buf = {}
+  local runs = { { script = "s.lua", status = "passed", results = {
+    { name = "tp", ok = true, pairs = 1, expect = "throughput", failures = {}, note = "20.1 Gbit/s",
+      skip = "the CPU was the limit", measure = { bits_per_second = 20100000000, cpu_sender = 97.5 } },
+    { name = "web", ok = true, pairs = 2, expect = "connects", failures = {}, held_after = 1.5,
+      measure = { open = 2, refused = 0 } } } } }
+  report.tap(runs, out)
+  tap = table.concat(buf)
+  ok(tap:find("ok 1 %- s.lua: tp # SKIP the CPU was the limit") and tap:find("    bits_per_second: 20100000000")
+    and tap:find("    cpu_sender: 97.500") and tap:find("    open: 2"), "TAP: a skip, and measured numbers in YAML")
+  buf = {}
+  report.junit(runs, out)
+  local xml = table.concat(buf)
+  ok(xml:find('<skipped message="the CPU was the limit"/>') and select(2, xml:gsub("<properties>", "")) == 2
+    and xml:find('<property name="held_after" value="1.500"/><property name="open" value="2"/>'),
+    "JUnit: a skip; one properties element per test case, with held_after and the measure")
+  buf = {}
+  report.text(runs, out)
+  local text = table.concat(buf)
+  ok(text:find("  skip tp %(1 pair, 20.1 Gbit/s; not judged: the CPU was the limit%)")
+    and text:find("  ok   web %(2 pairs, held after 1.5 s%)") and text:find("2 passed, 0 failed"),
+    "text: skip, a note, counted as passed")
+  local path = require "nsrun.path"
+  ok(path.show({ hops = { "leaf1", "spine2", "leaf2" }, reached = true }, "h1", "h2") == "h1 -> leaf1 -> spine2 -> leaf2 -> h2"
+    and path.show({ hops = { "leaf1", "*" }, reached = false }, "h1", "h2") == "h1 -> leaf1 -> * -> ...",
+    "path.show: the ends, hops, * for no answer, ... when it did not reach")
+  local svc = require "nsrun.service"
+  local p1, p2 = svc.port_of({ tcp = 443 }, "connects")
+  local okb, e = pcall(svc.port_of, { tcp = 443, udp = 53 }, "connects")
+  ok(p1 == "tcp" and p2 == 443 and not okb and tostring(e):find("say which service"),
+    "service.port_of: one protocol and its port")
 end
 
 ---------------------------------------------------------------- errors
