@@ -78,7 +78,7 @@ local owner = require("nsrun.diagnose").owners(lab)
 local name = function(a) return owner[a] and owner[a].name or a end
 local sources, targets = {}, {}
 for i, h in ipairs(hosts) do sources[i] = h.ns; targets[i] = h:ip(4) end
-path.unlimit(lab.order)
+path.unlimit(lab.order, hosts)
 local sample = ping.sample(hosts, hosts, trace_pairs)
 local t2 = core.now()
 local u2, s2 = core.rusage()

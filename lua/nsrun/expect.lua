@@ -107,7 +107,7 @@ local function check(self, dst, want, opts)
   if src_is_dst(self.src, dst) then dsts = srcs end
   local sources, targets, pairs, names, npairs = plan(srcs, dsts, opts, traces or not want)
   ping.guard(lab, srcs, dsts, targets)
-  if opts.size then require("nsrun.path").unlimit(lab.order) end   -- every "too big" error
+  if opts.size then require("nsrun.path").unlimit(lab.order) end   -- every router's "too big"
   local t0 = core.now()
   local deadline = t0 + (opts.within or 0)
   local bad, res
@@ -166,7 +166,7 @@ local function check(self, dst, want, opts)
   if want then r.summary = diagnose.summary(r.failures) end
   if traces and r.ok then
     -- the paths, once every pair reaches
-    local failures, note, traced = require("nsrun.path").assert(lab, srcs, targets, names, pairs, traces, opts)
+    local failures, note, traced = require("nsrun.path").assert(lab, srcs, targets, names, pairs, traces, opts, dsts)
     r.failures, r.ok, r.note = failures, #failures == 0, note
     if #traced <= 10 then r.paths = traced end
     r.seconds = core.now() - t0

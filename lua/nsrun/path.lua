@@ -12,14 +12,19 @@ local util = require "nsrun.util"
 
 local M = {}
 
--- unlimit(nodes): these namespaces answer every probe with its ICMP error:
--- no ICMP type rate-limited (net.ipv4.icmp_ratemask 0, net.ipv6.icmp.ratemask
--- empty; the kernel's default sends one error a second to each address
--- after a burst of six, and a fabric's router answers thousands at once).
--- nodes: { { ns =, owned = }, ... }; only namespaces nsrun made.
-function M.unlimit(nodes)
+-- unlimit(nodes [, dsts]): the nodes that forward, and dsts, answer every
+-- probe with its ICMP error: no ICMP type rate-limited
+-- (net.ipv4.icmp_ratemask 0, net.ipv6.icmp.ratemask empty; the kernel's
+-- default sends one error a second to each address after a burst of six,
+-- and a fabric's router answers thousands at once).  Only namespaces nsrun
+-- made, each once: a /proc/sys write costs more the more namespaces the
+-- machine has, so hosts that only send are left as they are.
+-- nodes: { { ns =, owned =, forwards = }, ... }; dsts: a list of them.
+function M.unlimit(nodes, dsts)
+  local want = {}
+  for _, d in ipairs(dsts or {}) do if type(d) == "table" then want[d] = true end end
   for _, n in ipairs(nodes) do
-    if n.owned and not n.icmp_unlimited then
+    if n.owned and not n.icmp_unlimited and (n.forwards or want[n]) then
       n.ns:sysctl("net.ipv4.icmp_ratemask", "0")
       n.ns:sysctl("net.ipv6.icmp.ratemask", "\n")   -- an empty list (none without IPv6: fine)
       n.icmp_unlimited = true
@@ -107,9 +112,9 @@ end
 -- at least) checked against via (each path passes every node named),
 -- path (each path is exactly that list of nodes between the ends, which
 -- may be given too) and spread (distinct paths).
-function M.assert(lab, srcs, targets, names, pairs, spec, opts)
+function M.assert(lab, srcs, targets, names, pairs, spec, opts, dsts)
   local owner = require("nsrun.diagnose").owners(lab)
-  M.unlimit(lab.order)
+  M.unlimit(lab.order, dsts)
   local flows = opts.flows or (opts.spread and math.max(16, 4 * opts.spread)) or 1
   local sources = {}
   for i, s in ipairs(srcs) do sources[i] = s.ns end

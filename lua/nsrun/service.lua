@@ -93,7 +93,7 @@ local function check(self, dst, want, opts)
     end
     listen[i] = opts.listen ~= false and type(d) ~= "string" and d.owned and d.ns or false
   end
-  require("nsrun.path").unlimit(lab.order)   -- an ICMP error for every refused probe
+  require("nsrun.path").unlimit(lab.order, dsts)   -- an ICMP error for every refused probe
   local t0 = core.now()
   local deadline = t0 + (opts.within or 0)
   local res, bad

@@ -58,13 +58,13 @@ function M.run(argv)
   end
   local opened = {}
   local ok, res = pcall(function()
-    -- the lab's namespaces answer every probe (the host's are not touched)
+    -- the lab's routers and B answer every probe (the host's namespace is not touched)
     local nodes = {}
     for _, n in ipairs(m.nodes) do
       if n.role ~= "attached" and not n.pid and not n.container then   -- made by the lab
         local ns = util.check(model.open(n))
         opened[#opened + 1] = ns
-        nodes[#nodes + 1] = { ns = ns, owned = true }
+        nodes[#nodes + 1] = { ns = ns, owned = true, forwards = n.role == "router" or n == b or nil }
       end
     end
     path.unlimit(nodes)
