@@ -50,9 +50,12 @@ int nsr_nl_open(nsr_ns *ns)
 		return -ENOMEM;
 	err = nl_connect(ns->sk, NETLINK_ROUTE);
 	if (err < 0) {
+		int sys = errno;	/* libnl reads EMFILE as "unspecific failure" */
+
 		nl_socket_free(ns->sk);
 		ns->sk = NULL;
-		return nle_to_errno(err);
+		return sys == EMFILE || sys == ENFILE || sys == ENOBUFS || sys == ENOMEM ? -sys
+			: nle_to_errno(err);
 	}
 	nl_socket_modify_err_cb(ns->sk, NL_CB_CUSTOM, keep_errno, ns);
 	/* A window's error replies must fit the receive buffer: without the
