@@ -170,6 +170,15 @@ ip netns del pf-b
 ip link del pf-br
 expect_clean "after the pre-flight cases"
 
+# out of open files: a namespace fd and a netlink socket per node, under a
+# hard limit nsrun may not raise (no CAP_SYS_RESOURCE): the limit named
+printf 'local lab = require("nsrun").lab "fd"\nfor i = 1, 80 do lab:node("fd-" .. i) end\n' >"$tmp/fd.lua"
+out=$(bash -c "ulimit -n 96 && exec setpriv --inh-caps=-sys_resource --bounding-set=-sys_resource '$NSRUN' '$tmp/fd.lua'" 2>&1); rc=$?
+if [ $rc = 1 ] && [[ $out == *"fd.lua:2: "*"Too many open files (this process's limit of open files, ulimit -n, is 96; root may raise it up to fs.nr_open)"* ]] \
+   && ! ip netns list | grep -q '^fd-'
+then pass "out of open files: EMFILE named with the limit, at the script's line, nothing left"
+else fail "EMFILE: exit $rc: $out"; fi
+
 # usage errors exit 2
 "$NSRUN" --no-such-option >/dev/null 2>&1; [ $? = 2 ] && pass "unknown option: exit 2" || fail "unknown option exit"
 "$NSRUN" >/dev/null 2>&1; [ $? = 2 ] && pass "no script: exit 2" || fail "no script exit"
