@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 
 #include "sysctl.h"
 
+/* The key as a path under /proc/sys/net: "ipv4/ip_forward". */
 static int key_path(const char *key, char *path, size_t size, nsr_ns *ns,
 		    nsr_error *e)
 {
@@ -13,10 +15,10 @@ static int key_path(const char *key, char *path, size_t size, nsr_ns *ns,
 
 	if (strncmp(key, slash ? "net/" : "net.", 4) || strstr(key, "..") ||
 	    strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			"0123456789_./-") != strlen(key))
+			"0123456789_./-") != strlen(key) || !key[4])
 		return nsr_failmsg(e, -EINVAL, "sysctl \"%s\" in %s: not a net.* key",
 				   key, nsr_ns_label(ns));
-	n = snprintf(path, size, "/proc/sys/%s", key);
+	n = snprintf(path, size, "%s", key + 4);
 	if (n < 0 || (size_t)n >= size)
 		return nsr_failmsg(e, -EINVAL, "sysctl \"%s\": too long", key);
 	if (!slash)
@@ -27,16 +29,22 @@ static int key_path(const char *key, char *path, size_t size, nsr_ns *ns,
 }
 
 /* Open the key inside the namespace: /proc/sys/net shows the namespace of
- * the task that opens it. */
+ * the task that opens it.  Its directory is opened once per namespace and
+ * kept: the lookup of "net" in /proc/sys walks one dentry per namespace on
+ * the machine that looked it up (proc_sys_compare), the lookups under it
+ * only that namespace's (bench/README.md). */
 static int open_in(nsr_ns *ns, const char *key, int flags, nsr_error *e)
 {
 	char path[256];
-	int fd, err, saved;
+	int fd = -1, err, saved = 0;
 
 	if ((err = key_path(key, path, sizeof path, ns, e)) < 0 ||
 	    (err = nsr_ns_enter(ns, e)) < 0)
 		return err;
-	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
+	if (ns->sysfd < 0)
+		ns->sysfd = open("/proc/sys/net", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ns->sysfd >= 0)
+		fd = openat(ns->sysfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
 	saved = errno;
 	if ((err = nsr_ns_leave(e)) < 0) {
 		if (fd >= 0)
