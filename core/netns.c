@@ -103,7 +103,6 @@ static nsr_ns *ns_new(const char *name, int fd)
 	snprintf(ns->name, sizeof ns->name, "%s", name);
 	ns->fd = fd;
 	ns->pidfd = -1;
-	ns->sysfd = -1;
 	return ns;
 }
 
@@ -152,8 +151,6 @@ void nsr_ns_close(nsr_ns *ns)
 		close(ns->fd);
 	if (ns->pidfd >= 0)
 		close(ns->pidfd);
-	if (ns->sysfd >= 0)
-		close(ns->sysfd);
 	free(ns->ifs);
 	free(ns);
 }

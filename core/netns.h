@@ -46,7 +46,6 @@ typedef struct nsr_ns {
 	nsr_bind *binds;		/* what commands run here see (proc.h) */
 	int nbinds;
 	char hostname[65];		/* their own UTS namespace's, "" none */
-	int sysfd;			/* its /proc/sys/net, once opened (sysctl.c), else -1 */
 } nsr_ns;
 
 /* Create /run/netns/NAME: a new namespace with loopback up. */

@@ -3,11 +3,46 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "sysctl.h"
 
-/* The key as a path under /proc/sys/net: "ipv4/ip_forward". */
+/*
+ * Where the keys are: /proc/sys/net shows the namespace of the task that
+ * looks it up, and that lookup walks one dentry named "net" for every
+ * namespace ever looked up through the same procfs (proc_sys_compare skips
+ * the other namespaces'): through /proc, a cost that grows with the
+ * machine's namespaces (bench/README.md).  So nsrun looks keys up through
+ * procfs instances of its own, each a detached mount (fsopen, fsmount: in
+ * no mount namespace, seen by no one), replaced after RECYCLE lookups.
+ * Without the new mount API (or the right to mount): /proc.
+ */
+#define RECYCLE 128
+static int proc_mnt = -1;	/* the current instance; -2: none to be had */
+static int proc_looked;		/* lookups through it */
+
+static void fresh_proc(void)
+{
+	int fs, mnt = -1;
+
+	if (proc_mnt == -2 || (proc_mnt >= 0 && proc_looked < RECYCLE))
+		return;
+	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs >= 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (fs >= 0)
+		close(fs);
+	if (mnt >= 0) {
+		if (proc_mnt >= 0)
+			close(proc_mnt);
+		proc_mnt = mnt;
+		proc_looked = 0;
+	} else if (proc_mnt < 0)
+		proc_mnt = -2;
+}
+
+/* The key as a path from a procfs root: "sys/net/ipv4/ip_forward". */
 static int key_path(const char *key, char *path, size_t size, nsr_ns *ns,
 		    nsr_error *e)
 {
@@ -18,7 +53,7 @@ static int key_path(const char *key, char *path, size_t size, nsr_ns *ns,
 			"0123456789_./-") != strlen(key) || !key[4])
 		return nsr_failmsg(e, -EINVAL, "sysctl \"%s\" in %s: not a net.* key",
 				   key, nsr_ns_label(ns));
-	n = snprintf(path, size, "%s", key + 4);
+	n = snprintf(path, size, "%ssys/%s", proc_mnt >= 0 ? "" : "/proc/", key);
 	if (n < 0 || (size_t)n >= size)
 		return nsr_failmsg(e, -EINVAL, "sysctl \"%s\": too long", key);
 	if (!slash)
@@ -28,24 +63,20 @@ static int key_path(const char *key, char *path, size_t size, nsr_ns *ns,
 	return 0;
 }
 
-/* Open the key inside the namespace: /proc/sys/net shows the namespace of
- * the task that opens it.  Its directory is opened once per namespace and
- * kept: the lookup of "net" in /proc/sys walks one dentry per namespace on
- * the machine that looked it up (proc_sys_compare), the lookups under it
- * only that namespace's (bench/README.md). */
+/* Open the key inside the namespace. */
 static int open_in(nsr_ns *ns, const char *key, int flags, nsr_error *e)
 {
 	char path[256];
-	int fd = -1, err, saved = 0;
+	int fd, err, saved;
 
-	if ((err = key_path(key, path, sizeof path, ns, e)) < 0 ||
-	    (err = nsr_ns_enter(ns, e)) < 0)
+	fresh_proc();
+	if ((err = key_path(key, path, sizeof path, ns, e)) < 0)
 		return err;
-	if (ns->sysfd < 0)
-		ns->sysfd = open("/proc/sys/net", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (ns->sysfd >= 0)
-		fd = openat(ns->sysfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
+	if ((err = nsr_ns_enter(ns, e)) < 0)
+		return err;
+	fd = openat(proc_mnt >= 0 ? proc_mnt : AT_FDCWD, path, flags | O_CLOEXEC | O_NOFOLLOW);
 	saved = errno;
+	proc_looked++;
 	if ((err = nsr_ns_leave(e)) < 0) {
 		if (fd >= 0)
 			close(fd);
