@@ -19,7 +19,7 @@ now() { date +%s.%N; }
 settle() {
   local want=$1 t0; t0=$(now)
   while [ "$(avail)" -lt $((want - want / 50)) ] && [ "$(echo "$(now) - $t0 < 300" | bc)" = 1 ]; do sleep 0.5; done
-  echo "$(now) - $t0" | bc
+  printf '%.2f\n' "$(echo "$(now) - $t0" | bc)"
 }
 # one whole run: "wall build addresses routes kernel_mib"
 run() {
@@ -28,7 +28,7 @@ run() {
   out=$("$NSRUN" --rm scenarios/fattree.lua k="$k" sample=100 2>&1 | grep "was up") || true
   t1=$(now)
   [ -n "$out" ] || { echo "fail"; return; }
-  echo "$(echo "$t1 - $t0" | bc) $(echo "$out" | sed -n 's/.*build \([0-9.]*\) s, addresses \([0-9.]*\) s, routes \([0-9.]*\) s.*/\1 \2 \3/p') $a0"
+  echo "$(printf '%.2f' "$(echo "$t1 - $t0" | bc)") $(echo "$out" | sed -n 's/.*build \([0-9.]*\) s, addresses \([0-9.]*\) s, routes \([0-9.]*\) s.*/\1 \2 \3/p') $a0"
 }
 
 base=$(avail)
@@ -49,9 +49,9 @@ for k in ${SIZES//,/ }; do
   read -r wall build addrs routes _ <<<"$(run "$k")"
   if [ "$wall" = fail ]; then echo "| $k | $n | failed | | | | | | |" >>"$OUT"; continue; fi
   freed=$(settle "$base")
-  per=$(echo "scale=3; $wall * 1000 / $n" | bc)
+  per=$(printf '%.2f' "$(echo "scale=3; $wall * 1000 / $n" | bc)")
   first=${first:-$per}
-  echo "| $k | $n | $wall | $per | $(echo "scale=2; $per / $first" | bc) | $build | $addrs | $routes | $freed |" >>"$OUT"
+  echo "| $k | $n | $wall | $per | $(printf '%.2f' "$(echo "scale=3; $per / $first" | bc)") | $build | $addrs | $routes | $freed |" >>"$OUT"
   echo "k=$k: $wall s, $per ms per namespace, freed in $freed s" >&2
 done
 {
@@ -66,7 +66,7 @@ one=
 for i in $(seq 1 "$CYCLES"); do
   read -r wall build _ routes _ <<<"$(run "$CYCLE_K")"
   one=${one:-$wall}
-  echo "| $i | $wall | $build | $routes | $(echo "scale=2; $wall / $one" | bc) |" >>"$OUT"
+  echo "| $i | $wall | $build | $routes | $(printf '%.2f' "$(echo "scale=3; $wall / $one" | bc)") |" >>"$OUT"
   echo "cycle $i: $wall s" >&2
 done
 freed=$(settle "$base")
