@@ -113,8 +113,11 @@ end
 -- path (each path is exactly that list of nodes between the ends, which
 -- may be given too) and spread (distinct paths).
 function M.assert(lab, srcs, targets, names, pairs, spec, opts, dsts)
-  local owner = require("nsrun.diagnose").owners(lab)
-  M.unlimit(lab.order, dsts)
+  local diagnose = require "nsrun.diagnose"
+  local owner = diagnose.owners(lab)
+  local nodes = {}   -- the destinations given as addresses: their nodes
+  for i, d in ipairs(dsts or {}) do nodes[i] = type(d) == "string" and owner[diagnose.canon(d)] or d end
+  M.unlimit(lab.order, nodes)
   local flows = opts.flows or (opts.spread and math.max(16, 4 * opts.spread)) or 1
   local sources = {}
   for i, s in ipairs(srcs) do sources[i] = s.ns end

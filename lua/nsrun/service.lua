@@ -85,15 +85,16 @@ local function check(self, dst, want, opts)
   ping.guard(lab, srcs, dsts, targets)
   -- nsrun's listener: on the nodes the lab made, unless told not to
   -- (an address: on the node that has it)
-  local listen, owner = {}, nil
+  local listen, owner, nodes = {}, nil, {}
   for i, d in ipairs(dsts) do
     if type(d) == "string" then
       owner = owner or diagnose.owners(lab)
       d = owner[diagnose.canon(d)] or d
     end
+    nodes[i] = d
     listen[i] = opts.listen ~= false and type(d) ~= "string" and d.owned and d.ns or false
   end
-  require("nsrun.path").unlimit(lab.order, dsts)   -- an ICMP error for every refused probe
+  require("nsrun.path").unlimit(lab.order, nodes)   -- an ICMP error for every refused probe
   local t0 = core.now()
   local deadline = t0 + (opts.within or 0)
   local res, bad
