@@ -232,6 +232,7 @@ int nsr_flap(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb, int period_
 		int keep[3] = { go[0], a->fd, b ? b->fd : -1 };
 
 		close_others(keep, 3);
+		nsr_nl_drop_all();	/* the parent's sockets: closed just now */
 		/* recorded in the journal before it does anything */
 		while ((n = read(go[0], &byte, 1)) < 0 && errno == EINTR)
 			;

@@ -145,8 +145,7 @@ void nsr_ns_close(nsr_ns *ns)
 		free(ns->binds[i].dst);
 	}
 	free(ns->binds);
-	if (ns->sk)
-		nl_socket_free(ns->sk);
+	nsr_nl_close(ns);
 	if (ns->fd >= 0)
 		close(ns->fd);
 	if (ns->pidfd >= 0)
@@ -469,6 +468,8 @@ int nsr_ifindex(nsr_ns *ns, const char *ifname, nsr_error *e)
 	for (int i = 0; i < ns->nifs; i++)
 		if (!strcmp(ns->ifs[i].name, ifname))
 			return ns->ifs[i].index;
+	if ((err = nsr_nl_ensure(ns, e)) < 0)
+		return err;
 	ns->nlerr = 0;
 	err = rtnl_link_get_kernel(ns->sk, 0, ifname, &link);
 	if (err < 0)

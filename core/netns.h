@@ -46,6 +46,8 @@ typedef struct nsr_ns {
 	nsr_bind *binds;		/* what commands run here see (proc.h) */
 	int nbinds;
 	char hostname[65];		/* their own UTS namespace's, "" none */
+	struct nsr_ns *lru_prev, *lru_next;	/* open sockets, by last use (nl.c) */
+	int lru_in;
 } nsr_ns;
 
 /* Create /run/netns/NAME: a new namespace with loopback up. */

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <netlink/errno.h>
@@ -40,10 +41,101 @@ static int nle_to_errno(int nle)
 	}
 }
 
-int nsr_nl_open(nsr_ns *ns)
+/* The namespaces whose socket is open, the most recently used first. */
+static nsr_ns *lru_head, *lru_tail;
+static int lru_n;
+
+static void lru_unlink(nsr_ns *ns)
+{
+	if (!ns->lru_in)
+		return;
+	if (ns->lru_prev)
+		ns->lru_prev->lru_next = ns->lru_next;
+	else
+		lru_head = ns->lru_next;
+	if (ns->lru_next)
+		ns->lru_next->lru_prev = ns->lru_prev;
+	else
+		lru_tail = ns->lru_prev;
+	ns->lru_prev = ns->lru_next = NULL;
+	ns->lru_in = 0;
+	lru_n--;
+}
+
+static void lru_front(nsr_ns *ns)
+{
+	lru_unlink(ns);
+	ns->lru_next = lru_head;
+	if (lru_head)
+		lru_head->lru_prev = ns;
+	lru_head = ns;
+	if (!lru_tail)
+		lru_tail = ns;
+	ns->lru_in = 1;
+	lru_n++;
+}
+
+void nsr_nl_close(nsr_ns *ns)
+{
+	lru_unlink(ns);
+	if (ns->sk)
+		nl_socket_free(ns->sk);
+	ns->sk = NULL;
+}
+
+int nsr_nl_ensure(nsr_ns *ns, nsr_error *e)
 {
 	int err;
 
+	if (ns->sk) {
+		if (lru_head != ns)
+			lru_front(ns);
+		return 0;
+	}
+	if ((err = nsr_ns_enter(ns, e)) < 0)
+		return err;
+	err = nsr_nl_open(ns);
+	if (nsr_ns_leave(e) < 0) {
+		nsr_nl_close(ns);
+		return e ? e->code : -EIO;
+	}
+	if (err < 0)
+		return nsr_fail(e, err, "netlink socket in %s", nsr_ns_label(ns));
+	return 0;
+}
+
+void nsr_nl_drop_all(void)
+{
+	nsr_ns *next;
+
+	for (nsr_ns *ns = lru_head; ns; ns = next) {
+		next = ns->lru_next;
+		ns->sk = NULL;
+		ns->lru_prev = ns->lru_next = NULL;
+		ns->lru_in = 0;
+	}
+	lru_head = lru_tail = NULL;
+	lru_n = 0;
+}
+
+/* How many sockets may stay open: NSR_NL_OPEN_MAX, or a quarter of the
+ * open-file limit when that is lower (the namespaces' own fds need most). */
+static int open_max(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur / 4 >= NSR_NL_OPEN_MAX)
+		return NSR_NL_OPEN_MAX;
+	return rl.rlim_cur / 4 > 8 ? (int)(rl.rlim_cur / 4) : 8;
+}
+
+int nsr_nl_open(nsr_ns *ns)
+{
+	int err, max = open_max();
+
+	lru_unlink(ns);
+	while (lru_n >= max && lru_tail)
+		nsr_nl_close(lru_tail);
 
 	ns->sk = nl_socket_alloc();
 	if (!ns->sk)
@@ -66,6 +158,7 @@ int nsr_nl_open(nsr_ns *ns)
 	 * number falls behind: let libnl's own reads (dumps) not check it;
 	 * every request's reply is read before the next request anyway. */
 	nl_socket_disable_seq_check(ns->sk);
+	lru_front(ns);
 	return 0;
 }
 
@@ -83,6 +176,10 @@ int nsr_nl_talk(nsr_ns *ns, struct nl_msg *msg)
 	int err;
 
 	ns->nlerr = 0;
+	if ((err = nsr_nl_ensure(ns, NULL)) < 0) {
+		nlmsg_free(msg);
+		return err;
+	}
 	err = nl_send_auto(ns->sk, msg);
 	seq = nlmsg_hdr(msg)->nlmsg_seq;
 	nlmsg_free(msg);
@@ -169,13 +266,19 @@ int nsr_nl_send(nsr_ns *ns, nsr_nl_batch *b, int *failed)
 		struct nlmsghdr h;
 		char bytes[16384];
 	} buf;
-	int fd = nl_socket_get_fd(ns->sk), n = b->n, err = 0, first = -1, flags = 0;
+	int fd, n = b->n, err = 0, first = -1, flags = 0;
 	struct nlmsghdr *h = (struct nlmsghdr *)b->buf;
 	uint32_t seq0 = 0;
 
 	*failed = -1;
 	if (n == 0)
 		return 0;
+	if ((err = nsr_nl_ensure(ns, NULL)) < 0) {
+		b->n = 0;
+		b->len = 0;
+		return err;
+	}
+	fd = nl_socket_get_fd(ns->sk);
 	for (int i = 0; i < n; i++) {
 		h->nlmsg_seq = nl_socket_use_seq(ns->sk);
 		if (i == 0)

@@ -9,11 +9,31 @@
 #ifndef NSR_NL_H
 #define NSR_NL_H
 
+#include "error.h"
+
 struct nl_msg;
+struct nl_sock;
 struct nsr_ns;
 
-/* Open ns->sk in the current namespace and install the error callback. */
+/* Open ns->sk in the current namespace and install the error callback.
+ * At most NSR_NL_OPEN_MAX sockets (or a quarter of the open-file limit)
+ * stay open: opening one more closes the one used longest ago (a large lab
+ * holds a namespace fd per node already, and the open-file limit may be
+ * 20,000); nsr_nl_ensure opens it again. */
+#define NSR_NL_OPEN_MAX 2048
 int nsr_nl_open(struct nsr_ns *ns);
+
+/* ns->sk, opened again (inside ns) if it was closed: 0, or -errno with e
+ * set.  Every user of ns->sk asks first, from the namespace nsrun started
+ * in (a socket just opened inside ns is there already). */
+int nsr_nl_ensure(struct nsr_ns *ns, nsr_error *e);
+
+/* Close ns's socket, if open (the namespace is closed). */
+void nsr_nl_close(struct nsr_ns *ns);
+
+/* In a forked child whose descriptors are closed: forget every socket, as
+ * if none had been opened (the child opens its own). */
+void nsr_nl_drop_all(void);
 
 /* Send msg on ns's socket, wait for its ACK; consume msg.
  * Return 0 or the kernel's negative errno. */

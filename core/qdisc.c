@@ -215,6 +215,8 @@ int nsr_impair_get(nsr_ns *ns, const char *ifname, nsr_impair *im,
 	*kind = "none";
 	if ((ifindex = nsr_ifindex(ns, ifname, e)) < 0)
 		return ifindex;
+	if ((err = nsr_nl_ensure(ns, e)) < 0)
+		return err;
 	if ((err = rtnl_qdisc_alloc_cache(ns->sk, &cache)) < 0)
 		return nsr_failmsg(e, -EIO, "qdiscs of %s in %s: %s", ifname,
 				   nsr_ns_label(ns), nl_geterror(err));

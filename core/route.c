@@ -387,7 +387,7 @@ int nsr_route_get(nsr_ns *ns, const char *addr, const nsr_route_query *q, nsr_ro
 	int err;
 
 	memset(out, 0, sizeof *out);
-	if ((err = route_query(ns, addr, q, &msg, e)) < 0)
+	if ((err = nsr_nl_ensure(ns, e)) < 0 || (err = route_query(ns, addr, q, &msg, e)) < 0)
 		return err;
 	ns->nlerr = 0;
 	err = nl_send_auto(ns->sk, msg);
@@ -442,6 +442,8 @@ int nsr_link_state(nsr_ns *ns, const char *ifname, int *up, int *lower_up,
 	struct rtnl_link *link;
 	int err;
 
+	if ((err = nsr_nl_ensure(ns, e)) < 0)
+		return err;
 	ns->nlerr = 0;
 	if ((err = rtnl_link_get_kernel(ns->sk, 0, ifname, &link)) < 0 || !link)
 		return nsr_fail(e, ns->nlerr ? ns->nlerr : -ENODEV, "link %s in %s", ifname,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "show.h"
+#include "nl.h"
 
 static int dump_failed(nsr_error *e, nsr_ns *ns, const char *what, int nlerr)
 {
@@ -38,6 +39,8 @@ int nsr_show_links(nsr_ns *ns, nsr_linkinfo **out, int *n, nsr_error *e)
 	nsr_linkinfo *a;
 	int err;
 
+	if ((err = nsr_nl_ensure(ns, e)) < 0)
+		return err;
 	if ((err = rtnl_link_alloc_cache(ns->sk, AF_UNSPEC, &cache)) < 0)
 		return dump_failed(e, ns, "links", err);
 	if (!(a = array_for(cache, sizeof *a))) {
@@ -73,6 +76,8 @@ int nsr_show_addrs(nsr_ns *ns, nsr_addrinfo **out, int *n, nsr_error *e)
 	nsr_addrinfo *a;
 	int err;
 
+	if ((err = nsr_nl_ensure(ns, e)) < 0)
+		return err;
 	if ((err = rtnl_link_alloc_cache(ns->sk, AF_UNSPEC, &links)) < 0)
 		return dump_failed(e, ns, "links", err);
 	if ((err = rtnl_addr_alloc_cache(ns->sk, &cache)) < 0) {
@@ -125,6 +130,8 @@ int nsr_show_routes(nsr_ns *ns, nsr_routeinfo **out, int *n, nsr_error *e)
 	nsr_routeinfo *a;
 	int err;
 
+	if ((err = nsr_nl_ensure(ns, e)) < 0)
+		return err;
 	if ((err = rtnl_link_alloc_cache(ns->sk, AF_UNSPEC, &links)) < 0)
 		return dump_failed(e, ns, "links", err);
 	if ((err = rtnl_route_alloc_cache(ns->sk, AF_UNSPEC, 0, &cache)) < 0) {
@@ -194,6 +201,8 @@ int nsr_show_neighs(nsr_ns *ns, nsr_neighinfo **out, int *n, nsr_error *e)
 	nsr_neighinfo *a;
 	int err;
 
+	if ((err = nsr_nl_ensure(ns, e)) < 0)
+		return err;
 	if ((err = rtnl_link_alloc_cache(ns->sk, AF_UNSPEC, &links)) < 0)
 		return dump_failed(e, ns, "links", err);
 	if ((err = rtnl_neigh_alloc_cache(ns->sk, &cache)) < 0) {
