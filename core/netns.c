@@ -94,12 +94,20 @@ static void ns_path(char *buf, size_t size, const char *name)
 	snprintf(buf, size, "%s/%s", NSR_NETNS_DIR, name);
 }
 
+static int handles;	/* nsr_ns open: a descriptor each */
+
+int nsr_ns_handles(void)
+{
+	return handles;
+}
+
 static nsr_ns *ns_new(const char *name, int fd)
 {
 	nsr_ns *ns = calloc(1, sizeof *ns);
 
 	if (!ns)
 		return NULL;
+	handles++;
 	snprintf(ns->name, sizeof ns->name, "%s", name);
 	ns->fd = fd;
 	ns->pidfd = -1;
@@ -146,6 +154,7 @@ void nsr_ns_close(nsr_ns *ns)
 	}
 	free(ns->binds);
 	nsr_nl_close(ns);
+	handles--;
 	if (ns->fd >= 0)
 		close(ns->fd);
 	if (ns->pidfd >= 0)

@@ -50,6 +50,9 @@ typedef struct nsr_ns {
 	int lru_in;
 } nsr_ns;
 
+/* How many namespace handles are open (each holds a descriptor). */
+int nsr_ns_handles(void);
+
 /* Create /run/netns/NAME: a new namespace with loopback up. */
 int nsr_ns_create(const char *name, nsr_ns **out, nsr_error *e);
 

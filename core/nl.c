@@ -118,15 +118,17 @@ void nsr_nl_drop_all(void)
 	lru_n = 0;
 }
 
-/* How many sockets may stay open: NSR_NL_OPEN_MAX, or a quarter of the
- * open-file limit when that is lower (the namespaces' own fds need most). */
+/* How many sockets may stay open: NSR_NL_OPEN_MAX, or half of what the
+ * open-file limit leaves beside the namespaces' own descriptors. */
 static int open_max(void)
 {
 	struct rlimit rl;
+	long room;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur / 4 >= NSR_NL_OPEN_MAX)
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return NSR_NL_OPEN_MAX;
-	return rl.rlim_cur / 4 > 8 ? (int)(rl.rlim_cur / 4) : 8;
+	room = ((long)rl.rlim_cur - nsr_ns_handles()) / 2;
+	return room >= NSR_NL_OPEN_MAX ? NSR_NL_OPEN_MAX : room > 8 ? (int)room : 8;
 }
 
 int nsr_nl_open(nsr_ns *ns)

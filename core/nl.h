@@ -16,8 +16,8 @@ struct nl_sock;
 struct nsr_ns;
 
 /* Open ns->sk in the current namespace and install the error callback.
- * At most NSR_NL_OPEN_MAX sockets (or a quarter of the open-file limit)
- * stay open: opening one more closes the one used longest ago (a large lab
+ * At most NSR_NL_OPEN_MAX sockets (or half of the open files the
+ * namespaces' descriptors leave) stay open: opening one more closes the one used longest ago (a large lab
  * holds a namespace fd per node already, and the open-file limit may be
  * 20,000); nsr_nl_ensure opens it again. */
 #define NSR_NL_OPEN_MAX 2048
