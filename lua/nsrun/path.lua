@@ -107,11 +107,12 @@ function M.check_opts(lab, opts, fname)
   return spec
 end
 
--- assert(lab, srcs, targets, names, pairs, spec, opts) -> failures, note, paths:
--- every pair's paths (opts.flows flows; with spread, 4 per path asked, 16
--- at least) checked against via (each path passes every node named),
--- path (each path is exactly that list of nodes between the ends, which
--- may be given too) and spread (distinct paths).
+-- assert(lab, srcs, targets, names, pairs, spec, opts, dsts) -> failures,
+-- note, paths: every pair's paths (opts.flows flows; with spread, 4 per path
+-- asked, 16 at least) checked against via (each path passes every node
+-- named), path (each path is exactly that list of nodes between the ends,
+-- which may be given too) and spread (distinct paths).  dsts: the
+-- destinations as given (nodes or addresses), whose ICMP errors must flow.
 function M.assert(lab, srcs, targets, names, pairs, spec, opts, dsts)
   local diagnose = require "nsrun.diagnose"
   local owner = diagnose.owners(lab)
