@@ -87,7 +87,7 @@ static void got(nsr_outage *O, uint32_t s, const nsr_icmp_in *m)
 {
 	struct payload pl;
 
-	if (m->len < sizeof pl)
+	if (!m->echo || m->len < sizeof pl)
 		return;	/* not ours, or an error that quotes too little */
 	memcpy(&pl, m->data, sizeof pl);
 	if (pl.magic != MAGIC || pl.nonce != O->nonce || pl.pair >= O->npairs ||

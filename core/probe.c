@@ -266,7 +266,7 @@ int nsr_icmp_recv(int fd, int v6, uint8_t *buf, size_t size, nsr_icmp_in *m)
 {
 	struct sockaddr_storage from;
 	socklen_t fl = sizeof from;
-	const uint8_t *icmp = buf, *echo;
+	const uint8_t *icmp = buf, *ip, *echo;
 	ssize_t n = recvfrom(fd, buf, size, 0, (struct sockaddr *)&from, &fl);
 	size_t len, ihl;
 
@@ -280,35 +280,47 @@ int nsr_icmp_recv(int fd, int v6, uint8_t *buf, size_t size, nsr_icmp_in *m)
 		len -= ihl;
 	} else if (len < 8)
 		return 0;
+	memset(m, 0, sizeof *m);
 	m->type = icmp[0];
 	m->code = icmp[1];
 	m->reply = v6 ? m->type == ICMP6_ECHO_REPLY : m->type == ICMP_ECHOREPLY;
-	m->mtu = 0;
-	if (v6 ? m->type == ICMP6_PACKET_TOO_BIG : m->type == ICMP_UNREACH && m->code == ICMP_UNREACH_NEEDFRAG)
-		m->mtu = v6 ? (uint32_t)icmp[4] << 24 | (uint32_t)icmp[5] << 16 | icmp[6] << 8 | icmp[7]
-			    : (uint32_t)(icmp[6] << 8 | icmp[7]);
-	echo = icmp;
-	if (!m->reply) {	/* the echo it quotes, after the quoted IP header */
-		if (v6) {
-			if (len < 8 + 40 + 8)
-				return 0;
-			echo = icmp + 8 + 40;
-		} else {
-			if (len < 8 + 20 || (ihl = (icmp[8] & 0xf) * 4u) < 20 || len < 8 + ihl + 8)
-				return 0;
-			echo = icmp + 8 + ihl;
-		}
-		if (echo[0] != (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO))
-			return 0;
-	}
-	m->id = (uint32_t)(echo[4] << 8 | echo[5]) << 16 | (uint32_t)(echo[6] << 8 | echo[7]);
-	m->data = echo + 8;
-	m->len = len - (size_t)(m->data - icmp);
 	m->from.family = from.ss_family;
 	if (from.ss_family == AF_INET)
 		memcpy(m->from.addr, &((const struct sockaddr_in *)&from)->sin_addr, 4);
 	else
 		memcpy(m->from.addr, &((const struct sockaddr_in6 *)&from)->sin6_addr, 16);
+	echo = icmp;
+	if (!m->reply) {	/* an error: the packet it quotes, its first 8 bytes at least */
+		if (v6 ? m->type != ICMP6_DST_UNREACH && m->type != ICMP6_PACKET_TOO_BIG &&
+			 m->type != ICMP6_TIME_EXCEEDED && m->type != ICMP6_PARAM_PROB
+		       : m->type != ICMP_UNREACH && m->type != ICMP_TIMXCEED && m->type != ICMP_PARAMPROB)
+			return 0;	/* a request of someone else's */
+		ip = icmp + 8;
+		if (v6) {
+			if (len < 8 + 40 + 8)
+				return 0;
+			m->proto = ip[6];
+			m->qdst = ip + 24;
+			m->l4 = ip + 40;
+		} else {
+			if (len < 8 + 20 || (ihl = (ip[0] & 0xf) * 4u) < 20 || len < 8 + ihl + 8)
+				return 0;
+			m->proto = ip[9];
+			m->qdst = ip + 16;
+			m->l4 = ip + ihl;
+		}
+		if (v6 ? m->type == ICMP6_PACKET_TOO_BIG : m->type == ICMP_UNREACH && m->code == ICMP_UNREACH_NEEDFRAG)
+			m->mtu = v6 ? (uint32_t)icmp[4] << 24 | (uint32_t)icmp[5] << 16 | icmp[6] << 8 | icmp[7]
+				    : (uint32_t)(icmp[6] << 8 | icmp[7]);
+		if (m->proto != (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) ||
+		    m->l4[0] != (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO))
+			return 1;	/* not an echo: no id, no data */
+		echo = m->l4;
+	}
+	m->echo = 1;
+	m->id = (uint32_t)(echo[4] << 8 | echo[5]) << 16 | (uint32_t)(echo[6] << 8 | echo[7]);
+	m->data = echo + 8;
+	m->len = len - (size_t)(m->data - icmp);
 	return 1;
 }
 
@@ -318,6 +330,8 @@ static void got(prober *P, uint32_t s, const nsr_icmp_in *m)
 	struct payload pl;
 	uint32_t pair;
 
+	if (!m->echo)
+		return;
 	if (m->reply) {
 		if (m->len < sizeof pl)
 			return;

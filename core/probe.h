@@ -87,17 +87,24 @@ int nsr_icmp_send(int fd, const nsr_target *t, uint32_t id, const void *payload,
 /* Don't Fragment (df 1) or fragment (0) what such a socket sends. */
 int nsr_icmp_df(int fd, int family, int df);
 
-/* One message from such a socket: an echo reply, or an error about an
- * echo sent from it (the echo quoted after the error's IP header). */
+/* One message from such a socket: an echo reply, or an ICMP error and the
+ * first bytes of the packet it is about (an echo of ours, or the TCP and
+ * UDP probes of service.c and trace.c). */
 typedef struct nsr_icmp_in {
 	int reply;		/* 1: an echo reply; 0: an error */
 	uint8_t type, code;
-	uint32_t id;		/* the echo's identifier << 16 | sequence */
-	const uint8_t *data;	/* the echo's payload, after its header */
-	size_t len;		/* as much of it as the message holds */
+	nsr_target from;	/* who sent the message */
 	uint32_t mtu;		/* fragmentation needed / packet too big: the
 				 * next hop's MTU */
-	nsr_target from;	/* who sent the message */
+	/* an error: the packet it quotes */
+	int proto;		/* its protocol: IPPROTO_ICMP(V6), _TCP, _UDP... */
+	const uint8_t *qdst;	/* its destination address (4 or 16 bytes) */
+	const uint8_t *l4;	/* its transport header, 8 bytes at least */
+	/* a reply, or an error about an echo: the echo */
+	int echo;
+	uint32_t id;		/* its identifier << 16 | sequence */
+	const uint8_t *data;	/* its payload, after its header */
+	size_t len;		/* as much of it as the message holds */
 } nsr_icmp_in;
 
 /* Read the next message into buf: 1 one of those, 0 another (read on),

@@ -298,59 +298,28 @@ static int refill(svc *P)
 	return 0;
 }
 
-/* An ICMP error from `from` quoting a probe of ours (its IP header ip,
- * then l4: ports first) that source s sent: recorded for that attempt. */
-static void blame(svc *P, uint32_t s, int v6, const uint8_t *icmp, const uint8_t *dst,
-		  const uint8_t *l4, const uint8_t *from)
-{
-	if ((l4[2] << 8 | l4[3]) != P->o.port)
-		return;
-	for (uint32_t k = P->byport[l4[0] << 8 | l4[1]]; k != NONE; k = P->slot[k].next) {
-		const nsr_probe_pair *pp = &P->pairs[P->slot[k].pair];
-		nsr_svc_result *r = &P->res[P->slot[k].pair];
-
-		if (pp->src != s || memcmp(P->tgt[pp->dst].addr, dst, v6 ? 16 : 4) != 0)
-			continue;
-		r->icmp_type = icmp[0];
-		r->icmp_code = icmp[1];
-		r->from.family = v6 ? AF_INET6 : AF_INET;
-		memcpy(r->from.addr, from, v6 ? 16 : 4);
-		return;
-	}
-}
-
-/* ICMP errors that reached source s: IPv4's raw socket reads the IP header
- * too (the sender's address), IPv6's gives the sender as recvfrom's. */
+/* ICMP errors that reached source s: each about one of our attempts (its
+ * ports, then its destination) is recorded for it, with its sender. */
 static void raw_in(svc *P, uint32_t s, int v6)
 {
-	int proto = P->o.udp ? IPPROTO_UDP : IPPROTO_TCP;
+	int proto = P->o.udp ? IPPROTO_UDP : IPPROTO_TCP, r;
 	uint8_t buf[2048];
-	struct sockaddr_in6 from6;
-	socklen_t fl;
-	ssize_t n;
+	nsr_icmp_in m;
 
-	for (;;) {
-		const uint8_t *icmp = buf, *ip = buf + 8;
-		size_t len, ihl;
-
-		fl = sizeof from6;
-		if ((n = recvfrom(P->src[s].raw[v6], buf, sizeof buf, 0, (struct sockaddr *)&from6, &fl)) <= 0)
-			return;
-		len = (size_t)n;
-		if (v6) {
-			if (len >= 8 + 40 + 4 && (icmp[0] == ICMP6_DST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED) &&
-			    ip[6] == proto)
-				blame(P, s, 1, icmp, ip + 24, ip + 40, (const uint8_t *)&from6.sin6_addr);
+	while ((r = nsr_icmp_recv(P->src[s].raw[v6], v6, buf, sizeof buf, &m)) >= 0) {
+		if (r == 0 || m.reply || m.proto != proto || (m.l4[2] << 8 | m.l4[3]) != P->o.port)
 			continue;
+		for (uint32_t k = P->byport[m.l4[0] << 8 | m.l4[1]]; k != NONE; k = P->slot[k].next) {
+			const nsr_probe_pair *pp = &P->pairs[P->slot[k].pair];
+			nsr_svc_result *res = &P->res[P->slot[k].pair];
+
+			if (pp->src != s || memcmp(P->tgt[pp->dst].addr, m.qdst, v6 ? 16 : 4) != 0)
+				continue;
+			res->icmp_type = m.type;
+			res->icmp_code = m.code;
+			res->from = m.from;
+			break;
 		}
-		if (len < 20 || len < (ihl = (buf[0] & 0xf) * 4u) + 8)
-			continue;
-		icmp = buf + ihl;
-		len -= ihl;
-		ip = icmp + 8;
-		if ((icmp[0] == ICMP_UNREACH || icmp[0] == ICMP_TIMXCEED) && len >= 8 + 20 &&
-		    (ihl = (ip[0] & 0xf) * 4u) >= 20 && len >= 8 + ihl + 4 && ip[9] == proto)
-			blame(P, s, 0, icmp, ip + 16, ip + ihl, buf + 12);
 	}
 }
 

@@ -29,6 +29,8 @@ typedef struct tracer {
 	size_t *order;		/* pair indices grouped by source */
 	nsr_target *hops;
 	uint8_t *reached;
+	uint8_t *traced;	/* per flow: complete (below) */
+	size_t untraced;	/* flows not complete yet */
 	uint16_t base;		/* flow f's source port: base + f */
 	int ep;
 	nsr_error *e;
@@ -144,7 +146,7 @@ static size_t round_send(tracer *P)
 			int r = P->reached[i * (size_t)P->o.flows + (size_t)f];
 			int last = r ? r - 1 : P->o.max_ttl;
 
-			if (complete(P, i, f))
+			if (P->traced[i * (size_t)P->o.flows + (size_t)f])
 				continue;
 			for (int ttl = 1; ttl <= last; ttl++)
 				if (!hop(P, i, f, ttl)->family) {
@@ -155,78 +157,43 @@ static size_t round_send(tracer *P)
 	return sent;
 }
 
-/* An answer heard in source s: the quoted probe's target, flow and TTL. */
-static void heard(tracer *P, uint32_t s, int v6, const uint8_t *icmp, size_t len, const nsr_target *from)
-{
-	const uint8_t *ip = icmp + 8, *udp, *dst;
-	size_t ihl;
-	int type = icmp[0], code = icmp[1], flow, ttl, at_target;
-
-	if (!v6) {
-		if ((type != ICMP_TIMXCEED && type != ICMP_UNREACH) || len < 8 + 20 ||
-		    (ihl = (ip[0] & 0xf) * 4u) < 20 || len < 8 + ihl + 8 || ip[9] != IPPROTO_UDP)
-			return;
-		dst = ip + 16;
-		udp = ip + ihl;
-		at_target = type == ICMP_UNREACH && code == ICMP_UNREACH_PORT;
-	} else {
-		if ((type != ICMP6_TIME_EXCEEDED && type != ICMP6_DST_UNREACH) || len < 8 + 40 + 8 ||
-		    ip[6] != IPPROTO_UDP)
-			return;
-		dst = ip + 24;
-		udp = ip + 40;
-		at_target = type == ICMP6_DST_UNREACH && code == ICMP6_DST_UNREACH_NOPORT;
-	}
-	flow = (udp[0] << 8 | udp[1]) - P->base;
-	ttl = (udp[4] << 8 | udp[5]) - 8;
-	if ((udp[2] << 8 | udp[3]) != NSR_TRACE_PORT || flow < 0 || flow >= P->o.flows ||
-	    ttl < 1 || ttl > P->o.max_ttl)
-		return;
-	for (size_t k = P->src[s].first; k < P->src[s].end; k++) {
-		size_t i = P->order[k];
-		const nsr_target *t = &P->tgt[P->pairs[i].dst];
-		uint8_t *r = &P->reached[i * (size_t)P->o.flows + (size_t)flow];
-
-		if (t->family != (v6 ? AF_INET6 : AF_INET) || memcmp(t->addr, dst, v6 ? 16 : 4) != 0)
-			continue;
-		*hop(P, i, flow, ttl) = *from;
-		if (at_target && (!*r || ttl < *r))
-			*r = (uint8_t)ttl;
-	}
-}
-
+/* Answers heard in source s: each error about one of our probes (the
+ * quoted UDP header gives its flow and, in its length, its TTL) names who
+ * answered that TTL; port unreachable, the target itself. */
 static void receive(tracer *P, uint32_t tag)
 {
 	uint32_t s = tag >> 1;
-	int v6 = tag & 1, fd = P->src[s].icmp[v6];
+	int v6 = tag & 1, r;
 	uint8_t buf[2048];
-	struct sockaddr_storage from;
-	socklen_t fl;
-	ssize_t n;
+	nsr_icmp_in m;
 
-	for (;;) {
-		const uint8_t *icmp = buf;
-		size_t len, ihl;
-		nsr_target who = { 0 };
+	while ((r = nsr_icmp_recv(P->src[s].icmp[v6], v6, buf, sizeof buf, &m)) >= 0) {
+		int flow, ttl, at_target;
 
-		fl = sizeof from;
-		if ((n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl)) <= 0)
-			return;
-		len = (size_t)n;
-		if (!v6) {	/* a raw IPv4 socket reads the IP header too */
-			if (len < 20 || len < (ihl = (buf[0] & 0xf) * 4u) + 8)
+		if (r == 0 || m.reply || m.proto != IPPROTO_UDP)
+			continue;
+		flow = (m.l4[0] << 8 | m.l4[1]) - P->base;
+		ttl = (m.l4[4] << 8 | m.l4[5]) - 8;
+		if ((m.l4[2] << 8 | m.l4[3]) != NSR_TRACE_PORT || flow < 0 || flow >= P->o.flows ||
+		    ttl < 1 || ttl > P->o.max_ttl)
+			continue;
+		at_target = v6 ? m.type == ICMP6_DST_UNREACH && m.code == ICMP6_DST_UNREACH_NOPORT
+			       : m.type == ICMP_UNREACH && m.code == ICMP_UNREACH_PORT;
+		for (size_t k = P->src[s].first; k < P->src[s].end; k++) {
+			size_t i = P->order[k];
+			const nsr_target *t = &P->tgt[P->pairs[i].dst];
+			uint8_t *rch = &P->reached[i * (size_t)P->o.flows + (size_t)flow];
+
+			if (t->family != (v6 ? AF_INET6 : AF_INET) || memcmp(t->addr, m.qdst, v6 ? 16 : 4) != 0)
 				continue;
-			icmp += ihl;
-			len -= ihl;
-			who.family = AF_INET;
-			memcpy(who.addr, &((struct sockaddr_in *)&from)->sin_addr, 4);
-		} else {
-			if (len < 8)
-				continue;
-			who.family = AF_INET6;
-			memcpy(who.addr, &((struct sockaddr_in6 *)&from)->sin6_addr, 16);
+			*hop(P, i, flow, ttl) = m.from;
+			if (at_target && (!*rch || ttl < *rch))
+				*rch = (uint8_t)ttl;
+			if (!P->traced[i * (size_t)P->o.flows + (size_t)flow] && complete(P, i, flow)) {
+				P->traced[i * (size_t)P->o.flows + (size_t)flow] = 1;
+				P->untraced--;
+			}
 		}
-		heard(P, s, v6, icmp, len, &who);
 	}
 }
 
@@ -268,8 +235,10 @@ int nsr_trace(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets, si
 	P.src = calloc(nsrc, sizeof *P.src);
 	count = calloc(nsrc + 1, sizeof *count);
 	P.order = malloc(npairs * sizeof *P.order);
+	P.untraced = npairs * (size_t)P.o.flows;
+	P.traced = calloc(P.untraced, 1);
 	P.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!P.src || !count || !P.order || P.ep < 0) {
+	if (!P.src || !count || !P.order || !P.traced || P.ep < 0) {
 		err = nsr_fail(e, P.ep < 0 ? -errno : -ENOMEM, "tracer");
 		goto out;
 	}
@@ -304,15 +273,8 @@ int nsr_trace(nsr_ns *const *sources, size_t nsrc, const nsr_target *targets, si
 			}
 			for (int i = 0; i < n; i++)
 				receive(&P, ev[i].data.u32);
-			if (n > 0) {	/* done early when every flow is traced */
-				int all = 1;
-
-				for (size_t i = 0; i < npairs && all; i++)
-					for (int f = 0; f < P.o.flows && all; f++)
-						all = complete(&P, i, f);
-				if (all)
-					goto out;
-			}
+			if (!P.untraced)
+				goto out;	/* done early: every flow traced */
 		}
 	}
 out:
@@ -328,5 +290,6 @@ out:
 	free(P.src);
 	free(count);
 	free(P.order);
+	free(P.traced);
 	return err;
 }
