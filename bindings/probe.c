@@ -12,11 +12,12 @@
 #include "service.h"
 #include "trace.h"
 
-/* The C arrays of one probe run, freed by the GC even if a Lua error cuts
- * the call short. */
+/* The C arrays of one run of a prober (probe, connect, trace): the plan
+ * and two arrays of results, freed by the GC even if a Lua error cuts the
+ * call short. */
 typedef struct run {
 	nsrun_plan plan;
-	nsr_probe_result *res;
+	void *a, *b;
 } run;
 
 static int run_gc(lua_State *L)
@@ -24,9 +25,25 @@ static int run_gc(lua_State *L)
 	run *r = lua_touserdata(L, 1);
 
 	nsrun_plan_free(&r->plan);
-	free(r->res);
-	r->res = NULL;
+	free(r->a);
+	free(r->b);
+	r->a = r->b = NULL;
 	return 0;
+}
+
+/* A run on the stack, its plan read from arguments 1-3 (nsrun_probe_plan). */
+static run *new_run(lua_State *L)
+{
+	run *r = lua_newuserdatauv(L, sizeof *r, 0);
+
+	*r = (run){ 0 };
+	if (luaL_newmetatable(L, "nsrun.run")) {
+		lua_pushcfunction(L, run_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	nsrun_probe_plan(L, &r->plan);
+	return r;
 }
 
 void *nsrun_alloc(lua_State *L, size_t n, size_t size)
@@ -183,6 +200,7 @@ static int l_probe(lua_State *L)
 	nsr_error e = { 0 };
 	double sum = 0, min = 0, max = 0;
 	size_t ok = 0, nfail = 0;
+	nsr_probe_result *res;
 	run *r;
 
 	if (lua_istable(L, 4)) {
@@ -195,18 +213,12 @@ static int l_probe(lua_State *L)
 		o.df = nsrun_boolfield(L, 4, "df");
 		want_rtts = nsrun_boolfield(L, 4, "rtts") == 1;
 	}
-	r = lua_newuserdatauv(L, sizeof *r, 0);
-	*r = (run){ 0 };
-	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, run_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
-	nsrun_probe_plan(L, &r->plan);
+	r = new_run(L);
 	nsrc = r->plan.nsrc;
 	ntgt = r->plan.ntgt;
 	npairs = r->plan.npairs;
-	r->res = nsrun_alloc(L, npairs, sizeof *r->res);
-	err = nsr_probe(r->plan.src, nsrc, r->plan.tgt, ntgt, r->plan.pairs, npairs, &o, r->res, &e);
+	res = r->a = nsrun_alloc(L, npairs, sizeof *res);
+	err = nsr_probe(r->plan.src, nsrc, r->plan.tgt, ntgt, r->plan.pairs, npairs, &o, res, &e);
 	if (err < 0)
 		return nsrun_result(L, err, &e);
 
@@ -215,7 +227,7 @@ static int l_probe(lua_State *L)
 	if (want_rtts)
 		lua_createtable(L, (int)npairs, 0);
 	for (size_t i = 0; i < npairs; i++) {
-		const nsr_probe_result *x = &r->res[i];
+		const nsr_probe_result *x = &res[i];
 
 		if (x->rtt_ms >= 0) {
 			ok++;
@@ -258,29 +270,10 @@ static int l_probe(lua_State *L)
 		lua_setfield(L, -2, "rtt_avg");
 		lua_pushnumber(L, max);
 		lua_setfield(L, -2, "rtt_max");
-		lua_pushnumber(L, median(L, r->res, npairs, ok));
+		lua_pushnumber(L, median(L, res, npairs, ok));
 		lua_setfield(L, -2, "rtt_median");
 	}
 	return 1;
-}
-
-/* The C arrays of one service check, freed by the GC. */
-typedef struct svc_run {
-	nsrun_plan plan;
-	nsr_ns **tgtns;
-	nsr_svc_result *res;
-} svc_run;
-
-static int svc_gc(lua_State *L)
-{
-	svc_run *r = lua_touserdata(L, 1);
-
-	nsrun_plan_free(&r->plan);
-	free(r->tgtns);
-	free(r->res);
-	r->tgtns = NULL;
-	r->res = NULL;
-	return 0;
 }
 
 static const char *const SVC_STATE[] = { "open", "refused", "filtered", "unreachable" };
@@ -299,7 +292,9 @@ static int l_connect(lua_State *L)
 	nsr_svc_opts o = { 0, 0, 0, -1, 0 };
 	nsr_error e = { 0 };
 	lua_Integer nopen = 0, nclosed = 0;
-	svc_run *r;
+	nsr_svc_result *res;
+	nsr_ns **tgtns;
+	run *r;
 	int err;
 
 	luaL_checktype(L, 4, LUA_TTABLE);
@@ -308,31 +303,25 @@ static int l_connect(lua_State *L)
 	o.timeout_ms = (int)nsrun_rangefield(L, 4, "timeout_ms", 0, 1, 3600000, "timeout_ms");
 	o.retries = (int)nsrun_rangefield(L, 4, "retries", -1, 0, 1000, "retries");
 	o.window = (int)nsrun_rangefield(L, 4, "window", 0, 1, 4096, "window");
-	r = lua_newuserdatauv(L, sizeof *r, 0);
-	*r = (svc_run){ 0 };
-	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, svc_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
-	nsrun_probe_plan(L, &r->plan);
-	r->tgtns = nsrun_alloc(L, r->plan.ntgt, sizeof *r->tgtns);
+	r = new_run(L);
+	tgtns = r->a = nsrun_alloc(L, r->plan.ntgt, sizeof *tgtns);
 	if (lua_getfield(L, 4, "listen") == LUA_TTABLE)
 		for (size_t t = 0; t < r->plan.ntgt; t++) {
 			if (lua_geti(L, -1, (lua_Integer)t + 1) == LUA_TUSERDATA)
-				r->tgtns[t] = nsrun_checkns(L, -1);
+				tgtns[t] = nsrun_checkns(L, -1);
 			lua_pop(L, 1);
 		}
 	lua_pop(L, 1);
-	r->res = nsrun_alloc(L, r->plan.npairs, sizeof *r->res);
-	err = nsr_svc_probe(r->plan.src, r->plan.nsrc, r->plan.tgt, r->tgtns, r->plan.ntgt,
-			    r->plan.pairs, r->plan.npairs, &o, r->res, &e);
+	res = r->b = nsrun_alloc(L, r->plan.npairs, sizeof *res);
+	err = nsr_svc_probe(r->plan.src, r->plan.nsrc, r->plan.tgt, tgtns, r->plan.ntgt,
+			    r->plan.pairs, r->plan.npairs, &o, res, &e);
 	if (err < 0)
 		return nsrun_result(L, err, &e);
 	lua_createtable(L, 0, 3);
 	lua_newtable(L);	/* open */
 	lua_newtable(L);	/* closed */
 	for (size_t i = 0; i < r->plan.npairs; i++) {
-		const nsr_svc_result *x = &r->res[i];
+		const nsr_svc_result *x = &res[i];
 		int open = x->state == NSR_SVC_OPEN;
 
 		lua_createtable(L, 0, 8);
@@ -358,25 +347,6 @@ static int l_connect(lua_State *L)
 	return 1;
 }
 
-/* The C arrays of one trace, freed by the GC. */
-typedef struct trace_run {
-	nsrun_plan plan;
-	nsr_target *hops;
-	uint8_t *reached;
-} trace_run;
-
-static int trace_gc(lua_State *L)
-{
-	trace_run *r = lua_touserdata(L, 1);
-
-	nsrun_plan_free(&r->plan);
-	free(r->hops);
-	free(r->reached);
-	r->hops = NULL;
-	r->reached = NULL;
-	return 0;
-}
-
 /* trace(sources, targets [, pairs] [, opts]) -> result
  *   opts: { flows = 1..256, hops = 1..64 (the largest TTL), timeout_ms =,
  *   retries = }.
@@ -387,7 +357,9 @@ static int l_trace(lua_State *L)
 {
 	nsr_trace_opts o = { 1, 16, 0, -1 };
 	nsr_error e = { 0 };
-	trace_run *r;
+	nsr_target *hops;
+	uint8_t *reached;
+	run *r;
 	int err;
 
 	if (lua_istable(L, 4)) {
@@ -396,17 +368,11 @@ static int l_trace(lua_State *L)
 		o.timeout_ms = (int)nsrun_rangefield(L, 4, "timeout_ms", 0, 1, 3600000, "timeout_ms");
 		o.retries = (int)nsrun_rangefield(L, 4, "retries", -1, 0, 100, "retries");
 	}
-	r = lua_newuserdatauv(L, sizeof *r, 0);
-	*r = (trace_run){ 0 };
-	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, trace_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
-	nsrun_probe_plan(L, &r->plan);
-	r->hops = nsrun_alloc(L, r->plan.npairs * (size_t)o.flows * (size_t)o.max_ttl, sizeof *r->hops);
-	r->reached = nsrun_alloc(L, r->plan.npairs * (size_t)o.flows, 1);
+	r = new_run(L);
+	hops = r->a = nsrun_alloc(L, r->plan.npairs * (size_t)o.flows * (size_t)o.max_ttl, sizeof *hops);
+	reached = r->b = nsrun_alloc(L, r->plan.npairs * (size_t)o.flows, 1);
 	err = nsr_trace(r->plan.src, r->plan.nsrc, r->plan.tgt, r->plan.ntgt, r->plan.pairs,
-			r->plan.npairs, &o, r->hops, r->reached, &e);
+			r->plan.npairs, &o, hops, reached, &e);
 	if (err < 0)
 		return nsrun_result(L, err, &e);
 	lua_createtable(L, (int)r->plan.npairs, 0);
@@ -416,16 +382,16 @@ static int l_trace(lua_State *L)
 		lua_createtable(L, o.flows, 0);
 		for (int f = 0; f < o.flows; f++) {
 			size_t k = i * (size_t)o.flows + (size_t)f;
-			int last = r->reached[k] ? r->reached[k] : o.max_ttl;
+			int last = reached[k] ? reached[k] : o.max_ttl;
 
 			lua_createtable(L, 0, 2);
-			if (r->reached[k]) {
-				lua_pushinteger(L, r->reached[k]);
+			if (reached[k]) {
+				lua_pushinteger(L, reached[k]);
 				lua_setfield(L, -2, "reached");
 			}
 			lua_createtable(L, last, 0);
 			for (int t = 0; t < last; t++) {
-				const nsr_target *h = &r->hops[k * (size_t)o.max_ttl + (size_t)t];
+				const nsr_target *h = &hops[k * (size_t)o.max_ttl + (size_t)t];
 
 				if (h->family)
 					nsrun_push_target(L, h);
