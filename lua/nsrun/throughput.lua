@@ -118,11 +118,9 @@ function Expect:throughput(dst, opts)
   local name = opts.name or ("%s -> %s: at least %s"):format(expect.describe(self.src), expect.describe(dsts), mbit(want))
   if lab.plan then return { ok = true, name = name, pairs = 0, failures = {} } end
   if lab.dry then util.fail("a dry lab sends no packet") end
-  ping.guard(lab, self.src, dsts, (function()
-    local t = {}
-    for i, d in ipairs(dsts) do t[i] = ping.target(d) end
-    return t
-  end)())
+  local targets = {}
+  for i, d in ipairs(dsts) do targets[i] = ping.target(d) end
+  ping.guard(lab, self.src, dsts, targets)
   local t0 = core.now()
   local failures, skips, lowest = {}, {}, nil
   for _, s in ipairs(self.src) do

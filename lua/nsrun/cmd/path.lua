@@ -6,7 +6,8 @@ local util = require "nsrun.util"
 local model = require "nsrun.model"
 local path = require "nsrun.path"
 local core = require "nsrun.core"
-local canon = require("nsrun.diagnose").canon
+local diagnose = require "nsrun.diagnose"
+local canon = diagnose.canon
 
 local eprintf = util.eprintf
 
@@ -35,11 +36,8 @@ function M.run(argv)
   if #args ~= 3 then return usage() end
   local m, msg = model.load(args[1])
   if not m then eprintf("nsrun: %s\n", msg) return 1 end
-  local byname, owner = {}, {}
-  for _, n in ipairs(m.nodes) do
-    byname[n.name] = n
-    for _, a in ipairs(n.addrs or {}) do owner[canon(a.cidr:match("^[^/]+"))] = n end
-  end
+  local byname, owner = {}, diagnose.owners { order = m.nodes }   -- the model's nodes
+  for _, n in ipairs(m.nodes) do byname[n.name] = n end
   local a, b = byname[args[2]], byname[args[3]]
   if not a then eprintf("nsrun path: lab %s has no node %s\n", m.lab, args[2]) return 1 end
   local addr = args[3]
