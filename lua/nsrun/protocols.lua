@@ -99,7 +99,7 @@ local GEN = "! made by nsrun (lab:autoroute); a script's opts.config may replace
 -- the first lines of a router's config, to add to
 local function frr_head(r)
   return { GEN, "frr defaults datacenter\n", ("hostname %s\n"):format(r.name),
-    "log stdout informational\n", "!\n" }
+    "log stdout informational\n", "no zebra nexthop kernel enable\n", "!\n" }
 end
 
 local function bird_head(r)

@@ -205,6 +205,13 @@ LUA
   fi
   [ $rc = 0 ] && [[ $out == *"7 passed, 0 failed"* ]] && pass "scenarios/failover.lua: every fault survived, the routes back each time" \
     || fail "scenarios/failover.lua: exit $rc: $out"
+  # FRR 8.4 with kernel nexthop objects left a nexthop group without
+  # the member its link's down removed (zebra's RIB had both): the
+  # generated configs say "no zebra nexthop kernel enable"
+  out=$("$NSRUN" test scenarios/failover.lua daemon=frr 2>&1); rc=$?
+  [ $rc = 0 ] && [[ $out == *"7 passed, 0 failed"* ]] \
+    && pass "scenarios/failover.lua daemon=frr: every fault survived, the routes back each time" \
+    || fail "scenarios/failover.lua daemon=frr: exit $rc: $out"
   # from the command line: kill spine1's BIRD, start it again, its
   # sessions back (birdc through nsrun exec)
   check "a BIRD leaf-spine left up" "$NSRUN" scenarios/datacenter.lua prefix=fb- leaves=2 hosts=1 routing=bgp daemon=bird
