@@ -105,6 +105,14 @@ int nsr_veth_add(nsr_ns *a, const char *ifa, nsr_ns *b, const char *ifb,
 	if (a->fresh && b->fresh) {
 		ia = a->next_ifindex;
 		ib = a == b ? ia + 1 : b->next_ifindex;
+		/* Never the peer's ifindex: the kernel's linkwatch takes an end
+		 * whose iflink (its peer's index) is its own index for a
+		 * device of its own, not a stacked one, and lets its carrier
+		 * changes wait up to a second behind the last (see
+		 * linkwatch_urgent_event): a pulled link seen by its routes a
+		 * second late.  ib's index is left free. */
+		if (ib == ia)
+			ib++;
 	}
 	err = veth_request(a, ifa, ia, b, ifb, ib, !a_later);
 	if ((err == -EBUSY || err == -EEXIST) && ia) {
