@@ -218,6 +218,25 @@ static int end_procs(const nsr_labinfo *info, nsr_error *e)
 	return err;
 }
 
+/* The names of the namespaces the lab made or named, newest first: the
+ * number that could not be deleted (the first one's error in e). */
+static int delete_namespaces(const nsr_labinfo *info, nsr_error *e)
+{
+	char **names = calloc((size_t)info->nrec + 1, sizeof *names);
+	int n = 0, failed;
+
+	if (!names) {
+		nsr_fail(e, -ENOMEM, "delete the lab's namespaces");
+		return 1;
+	}
+	for (int i = info->nrec - 1; i >= 0; i--)
+		if (!strcmp(info->rec[i].kind, "ns") || !strcmp(info->rec[i].kind, "attach"))
+			names[n++] = info->rec[i].arg[0];
+	failed = nsr_ns_delete_many(names, n, 1, e);
+	free(names);
+	return failed;
+}
+
 int nsr_lab_destroy(const char *lab, int force, int *problems, nsr_error *e)
 {
 	char dir[sizeof NSR_STATE_DIR + NSR_NAME_MAX + 2];
@@ -273,9 +292,11 @@ int nsr_lab_destroy(const char *lab, int force, int *problems, nsr_error *e)
 		note(problems, e, err == -ENOENT ? 0 : err, &why);
 		nsr_docker_close(d);
 	}
-	for (int i = info.nrec - 1; i >= 0; i--)
-		if (!strcmp(info.rec[i].kind, "ns") || !strcmp(info.rec[i].kind, "attach"))
-			note(problems, e, nsr_ns_delete(info.rec[i].arg[0], 1, &why), &why);
+	if ((err = delete_namespaces(&info, &why)) != 0) {
+		if (*problems == 0)
+			*e = why;
+		*problems += err;
+	}
 	/* Then the host's links: the namespaces deleted take their veth pairs
 	 * with them, host ends included, in one batch of the kernel's; what is
 	 * left (bridges, pairs with both ends here) goes one by one. */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/mount.h>
@@ -420,6 +422,58 @@ int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e)
 	if (unlink(path) < 0 && !(errno == ENOENT && missing_ok))
 		return nsr_fail(e, -errno, "delete namespace %s", name);
 	return 0;
+}
+
+/* A namespace's name goes with an unmount, and each unmount waits for an
+ * RCU grace period before it returns (namespace_unlock): one after another
+ * they took 0.1-0.6 ms each while the kernel frees the namespaces already
+ * unnamed, 5 s for a k=32 fat-tree's 9,472.  Threads that wait at once
+ * share grace periods. */
+#define DELETE_THREADS 64
+
+struct deleting {
+	char *const *names;
+	int n, missing_ok, failed;
+	atomic_int next;
+	pthread_mutex_t lock;
+	nsr_error first;
+};
+
+static void *delete_some(void *arg)
+{
+	struct deleting *d = arg;
+	nsr_error why;
+	int i;
+
+	while ((i = atomic_fetch_add(&d->next, 1)) < d->n)
+		if (nsr_ns_delete(d->names[i], d->missing_ok, &why) < 0) {
+			pthread_mutex_lock(&d->lock);
+			if (d->failed++ == 0)
+				d->first = why;
+			pthread_mutex_unlock(&d->lock);
+		}
+	return NULL;
+}
+
+int nsr_ns_delete_many(char *const *names, int n, int missing_ok, nsr_error *e)
+{
+	struct deleting d = { .names = names, .n = n, .missing_ok = missing_ok,
+			      .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t t[DELETE_THREADS];
+	int started = 0;
+
+	atomic_init(&d.next, 0);
+	/* Threads only where there are enough names to share; this one works
+	 * too, and alone when none can start. */
+	while (started < DELETE_THREADS - 1 && started < n / 64 &&
+	       pthread_create(&t[started], NULL, delete_some, &d) == 0)
+		started++;
+	delete_some(&d);
+	while (started > 0)
+		pthread_join(t[--started], NULL);
+	if (d.failed)
+		*e = d.first;
+	return d.failed;
 }
 
 int nsr_ns_list(char ***names, int *n, nsr_error *e)

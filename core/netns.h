@@ -93,6 +93,9 @@ void nsr_ns_close(nsr_ns *ns);
 /* Unmount and remove /run/netns/NAME (`ip netns del NAME`). A name that is
  * already gone is not an error when missing_ok. */
 int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e);
+/* nsr_ns_delete of each of names[0..n-1], several at once: the number that
+ * failed, and the first one's error in e. */
+int nsr_ns_delete_many(char *const *names, int n, int missing_ok, nsr_error *e);
 
 /* The names under /run/netns (`ip netns list`), sorted, malloc'd: free each
  * and the array. */
