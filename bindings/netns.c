@@ -86,6 +86,29 @@ static int l_delete(lua_State *L)
 	return nsrun_result(L, nsr_ns_delete(name, lua_toboolean(L, 2), &e), &e);
 }
 
+/* delete_many({ name, ... } [, missing_ok]) -> true, or nil, message (the
+ * first failure's), errno, the number that failed */
+static int l_delete_many(lua_State *L)
+{
+	lua_Integer n = (luaL_checktype(L, 1, LUA_TTABLE), luaL_len(L, 1));
+	char **names = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *names, 0);
+	nsr_error e = { 0 };
+	int failed;
+
+	for (lua_Integer i = 0; i < n; i++) {
+		lua_geti(L, 1, i + 1);
+		names[i] = (char *)luaL_checkstring(L, -1);
+		lua_pop(L, 1);	/* the table keeps the string */
+	}
+	if ((failed = nsr_ns_delete_many(names, (int)n, lua_toboolean(L, 2), &e)) == 0) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	nsrun_result(L, e.code ? e.code : -EIO, &e);
+	lua_pushinteger(L, failed);
+	return 4;
+}
+
 /* list() -> the names under /run/netns, sorted */
 static int l_list(lua_State *L)
 {
@@ -237,6 +260,7 @@ static const luaL_Reg funcs[] = {
 	{ "open", l_open },
 	{ "root", l_root },
 	{ "delete", l_delete },
+	{ "delete_many", l_delete_many },
 	{ "exists", l_exists },
 	{ "list", l_list },
 	{ "ifname_invalid", l_ifname_invalid },
