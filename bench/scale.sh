@@ -3,8 +3,11 @@
 # run of `nsrun --rm scenarios/fattree.lua k=K sample=100` per namespace at
 # each arity, each started once the kernel has freed the previous lab (its
 # memory back within 2 %, or 300 s); then CYCLES builds and destroys of a
-# k=CYCLE_K fabric back to back, without waiting, the kernel's freeing of
-# one lab overlapping the next build.  Writes $OUT (a Markdown table).
+# k=CYCLE_K fabric back to back (the kernel's freeing of one lab overlapping
+# the next build), and CYCLES more each started once the kernel has freed
+# the last.  The kernel's memory in use is sampled every 0.2 s throughout.
+# Writes $OUT (a Markdown table), and beside it scale.dat, scale-*.dat and
+# scale.png (gnuplot, bench/scale.gp).
 #   SIZES=8,16,24,32 CYCLES=5 CYCLE_K=16 OUT=bench/results/scale.md bash bench/scale.sh
 set -euo pipefail
 SIZES=${SIZES:-8,16,24,32}
@@ -12,24 +15,35 @@ CYCLES=${CYCLES:-5}
 CYCLE_K=${CYCLE_K:-16}
 OUT=${OUT:-bench/results/scale.md}
 NSRUN=${NSRUN:-build/nsrun}
+dir=$(dirname "$OUT")
 
 avail() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 now() { date +%s.%N; }
+sub() { printf '%.2f' "$(echo "$1 - $2" | bc)"; }
 # wait until MemAvailable is within 2 % of $1 (KiB) of what it was, or 300 s: prints seconds
 settle() {
   local want=$1 t0; t0=$(now)
-  while [ "$(avail)" -lt $((want - want / 50)) ] && [ "$(echo "$(now) - $t0 < 300" | bc)" = 1 ]; do sleep 0.5; done
-  printf '%.2f\n' "$(echo "$(now) - $t0" | bc)"
+  while [ "$(avail)" -lt $((want - want / 50)) ] && [ "$(echo "$(now) - $t0 < 300" | bc)" = 1 ]; do sleep 0.2; done
+  sub "$(now)" "$t0"
 }
-# one whole run: "wall build addresses routes kernel_mib"
+# every 0.2 s until killed: "seconds MiB" of memory in use beyond $1 (KiB available before)
+sampler() {
+  local base=$1 t0; t0=$(now)
+  while :; do echo "$(sub "$(now)" "$t0") $(( (base - $(avail)) / 1024 ))"; sleep 0.2; done
+}
+# one whole run: "wall build addresses routes destroy" (destroy: from the
+# summary line, printed before --rm removes the lab, to nsrun's exit)
 run() {
-  local k=$1 a0 t0 t1 out
-  a0=$(avail); t0=$(now)
-  out=$("$NSRUN" --rm scenarios/fattree.lua k="$k" sample=100 2>&1 | grep "was up") || true
+  local k=$1 t0 t1 up line out=
+  t0=$(now)
+  while IFS= read -r line; do
+    [[ $line == *"was up"* ]] && { up=$(now); out=$line; }
+  done < <("$NSRUN" --rm scenarios/fattree.lua k="$k" sample=100 2>&1)
   t1=$(now)
   [ -n "$out" ] || { echo "fail"; return; }
-  echo "$(printf '%.2f' "$(echo "$t1 - $t0" | bc)") $(echo "$out" | sed -n 's/.*build \([0-9.]*\) s, addresses \([0-9.]*\) s, routes \([0-9.]*\) s.*/\1 \2 \3/p') $a0"
+  echo "$(sub "$t1" "$t0") $(echo "$out" | sed -n 's/.*build \([0-9.]*\) s, addresses \([0-9.]*\) s, routes \([0-9.]*\) s.*/\1 \2 \3/p') $(sub "$t1" "$up")"
 }
+peak() { sort -k2 -n "$1" | tail -1 | cut -d' ' -f2; }
 
 base=$(avail)
 {
@@ -37,39 +51,68 @@ base=$(avail)
   echo
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs, open-file limit $(ulimit -n)."
   echo "Each run: \`nsrun --rm scenarios/fattree.lua k=K sample=100\` (build, address, route, a"
-  echo "100-pair check, destroy), started once the kernel had freed the previous lab."
+  echo "100-pair check, destroy), started once the kernel had freed the previous lab. *kernel MiB*:"
+  echo "the most MemAvailable fell below its starting value during the run and the kernel's freeing."
+  echo "Plot: [scale.png](scale.png)."
   echo
-  echo "| k | namespaces | whole run s | per namespace ms | ratio to k=${SIZES%%,*} | build s | addresses s | routes s | kernel frees s |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| k | namespaces | whole run s | per namespace ms | ratio to k=${SIZES%%,*} | build s | addresses s | routes s | destroy s | kernel frees s | kernel MiB | per namespace KiB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$OUT"
+: >"$dir/scale.dat"
 first=
 for k in ${SIZES//,/ }; do
   settle "$base" >/dev/null
   n=$(( k * k * k / 4 + 5 * k * k / 4 ))
-  read -r wall build addrs routes _ <<<"$(run "$k")"
-  if [ "$wall" = fail ]; then echo "| $k | $n | failed | | | | | | |" >>"$OUT"; continue; fi
+  sampler "$(avail)" >"$dir/scale-k$k.tmp" & s=$!
+  read -r wall build addrs routes destroy <<<"$(run "$k")"
+  if [ "$wall" = fail ]; then kill $s; echo "| $k | $n | failed | | | | | | | | | |" >>"$OUT"; continue; fi
   freed=$(settle "$base")
+  kill $s; wait $s 2>/dev/null || true
+  mib=$(peak "$dir/scale-k$k.tmp"); rm -f "$dir/scale-k$k.tmp"
   per=$(printf '%.2f' "$(echo "scale=3; $wall * 1000 / $n" | bc)")
   first=${first:-$per}
-  echo "| $k | $n | $wall | $per | $(printf '%.2f' "$(echo "scale=3; $per / $first" | bc)") | $build | $addrs | $routes | $freed |" >>"$OUT"
-  echo "k=$k: $wall s, $per ms per namespace, freed in $freed s" >&2
+  echo "| $k | $n | $wall | $per | $(printf '%.2f' "$(echo "scale=3; $per / $first" | bc)") | $build | $addrs | $routes | $destroy | $freed | $mib | $(( mib * 1024 / n )) |" >>"$OUT"
+  echo "$n $per $(printf '%.3f' "$(echo "scale=4; $build * 1000 / $n" | bc)") $mib" >>"$dir/scale.dat"
+  echo "k=$k: $wall s, $per ms per namespace, freed in $freed s, $mib MiB" >&2
 done
+
+# CYCLES runs of k=CYCLE_K; $1: "overlap" (back to back) or "wait" (each
+# once the kernel has freed the last)
+cycles() {
+  local mode=$1 one= i wall build routes destroy freed total t0
+  settle "$base" >/dev/null
+  sampler "$(avail)" >"$dir/scale-$mode.dat" & s=$!
+  t0=$(now)
+  for i in $(seq 1 "$CYCLES"); do
+    if [ "$mode" = wait ] && [ "$i" -gt 1 ]; then settle "$base" >/dev/null; fi
+    read -r wall build _ routes destroy <<<"$(run "$CYCLE_K")"
+    one=${one:-$build}
+    echo "| $i | $wall | $build | $(printf '%.2f' "$(echo "scale=3; $build / $one" | bc)") | $routes | $destroy |" >>"$OUT"
+    echo "$mode cycle $i: $wall s, build $build s" >&2
+  done
+  freed=$(settle "$base")
+  total=$(sub "$(now)" "$t0")
+  kill $s; wait $s 2>/dev/null || true
+  echo >>"$OUT"
+  echo "After the last destroy the kernel took $freed s more to free what the labs held: $total s from the first build until the machine was back where it started." >>"$OUT"
+}
 {
   echo
   echo "## $CYCLES builds and destroys of k=$CYCLE_K back to back"
   echo
-  echo "| cycle | whole run s | build s | routes s | ratio to the first |"
-  echo "|---|---|---|---|---|"
+  echo "| cycle | whole run s | build s | build, ratio to the first | routes s | destroy s |"
+  echo "|---|---|---|---|---|---|"
 } >>"$OUT"
-settle "$base" >/dev/null
-one=
-for i in $(seq 1 "$CYCLES"); do
-  read -r wall build _ routes _ <<<"$(run "$CYCLE_K")"
-  one=${one:-$wall}
-  echo "| $i | $wall | $build | $routes | $(printf '%.2f' "$(echo "scale=3; $wall / $one" | bc)") |" >>"$OUT"
-  echo "cycle $i: $wall s" >&2
-done
-freed=$(settle "$base")
-echo >>"$OUT"
-echo "After the last cycle the kernel took $freed s more to free what the labs held." >>"$OUT"
+cycles overlap
+{
+  echo
+  echo "## $CYCLES builds and destroys of k=$CYCLE_K, each once the kernel has freed the last"
+  echo
+  echo "| cycle | whole run s | build s | build, ratio to the first | routes s | destroy s |"
+  echo "|---|---|---|---|---|---|"
+} >>"$OUT"
+cycles wait
+if command -v gnuplot >/dev/null; then
+  gnuplot -e "dir='$dir'; k='$CYCLE_K'" bench/scale.gp && echo "wrote $dir/scale.png" >&2
+fi
 echo "wrote $OUT" >&2
