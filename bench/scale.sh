@@ -2,7 +2,7 @@
 # The scale benchmark (run by bench/run, inside its isolation): the whole
 # run of `nsrun --rm scenarios/fattree.lua k=K sample=100` per namespace at
 # each arity, each started once the kernel has freed the previous lab (its
-# memory back within 2 %, or 300 s); then CYCLES builds and destroys of a
+# memory back within a tenth of what the lab took, or 300 s); then CYCLES builds and destroys of a
 # k=CYCLE_K fabric back to back (the kernel's freeing of one lab overlapping
 # the next build), and CYCLES more each started once the kernel has freed
 # the last.  The kernel's memory in use is sampled every 0.2 s throughout.
@@ -20,18 +20,22 @@ dir=$(dirname "$OUT")
 avail() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 now() { date +%s.%N; }
 sub() { printf '%.2f' "$(echo "$1 - $2" | bc)"; }
-# wait until MemAvailable is within 2 % of $1 (KiB) of what it was, or 300 s: prints seconds
+# wait until MemAvailable is back within $2 KiB (default: 2 %) of $1, what
+# it was, or 300 s: prints seconds
 settle() {
-  local want=$1 t0; t0=$(now)
-  while [ "$(avail)" -lt $((want - want / 50)) ] && [ "$(echo "$(now) - $t0 < 300" | bc)" = 1 ]; do sleep 0.2; done
+  local want=$1 tol=${2:-$(($1 / 50))} t0; t0=$(now)
+  while [ "$(avail)" -lt $((want - tol)) ] && [ "$(echo "$(now) - $t0 < 300" | bc)" = 1 ]; do sleep 0.2; done
   sub "$(now)" "$t0"
 }
+# a tenth of $1 MiB, 32 MiB at least, in KiB: how close to its start the
+# memory must come back once a lab that took $1 MiB is destroyed
+tenth() { local t=$(($1 * 1024 / 10)); echo $((t > 32768 ? t : 32768)); }
 # every 0.2 s until killed: "seconds MiB" of memory in use beyond $1 (KiB available before)
 sampler() {
   local base=$1 t0; t0=$(now)
   while :; do echo "$(sub "$(now)" "$t0") $(( (base - $(avail)) / 1024 ))"; sleep 0.2; done
 }
-# one whole run: "wall build addresses routes destroy" (destroy: from the
+# one whole run: "wall build addresses routes destroy links nroutes" (destroy: from the
 # summary line, printed before --rm removes the lab, to nsrun's exit)
 run() {
   local k=$1 t0 t1 up line out=
@@ -41,7 +45,7 @@ run() {
   done < <("$NSRUN" --rm scenarios/fattree.lua k="$k" sample=100 2>&1)
   t1=$(now)
   [ -n "$out" ] || { echo "fail"; return; }
-  echo "$(sub "$t1" "$t0") $(echo "$out" | sed -n 's/.*build \([0-9.]*\) s, addresses \([0-9.]*\) s, routes \([0-9.]*\) s.*/\1 \2 \3/p') $(sub "$t1" "$up")"
+  echo "$(sub "$t1" "$t0") $(echo "$out" | sed -n 's/.*build \([0-9.]*\) s, addresses \([0-9.]*\) s, routes \([0-9.]*\) s.*/\1 \2 \3/p') $(sub "$t1" "$up") $(echo "$out" | sed -n 's/.* \([0-9]*\) links, .* \([0-9]*\) routes .*/\1 \2/p')"
 }
 peak() { sort -k2 -n "$1" | tail -1 | cut -d' ' -f2; }
 
@@ -52,45 +56,54 @@ base=$(avail)
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs, open-file limit $(ulimit -n)."
   echo "Each run: \`nsrun --rm scenarios/fattree.lua k=K sample=100\` (build, address, route, a"
   echo "100-pair check, destroy), started once the kernel had freed the previous lab. *kernel MiB*:"
-  echo "the most MemAvailable fell below its starting value during the run and the kernel's freeing."
+  echo "the most MemAvailable fell below its starting value during the run; *kernel frees*: until it was"
+  echo "back within a tenth of that (32 MiB at least)."
   echo "Plot: [scale.png](scale.png)."
   echo
-  echo "| k | namespaces | whole run s | per namespace ms | ratio to k=${SIZES%%,*} | build s | addresses s | routes s | destroy s | kernel frees s | kernel MiB | per namespace KiB |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "A fat-tree's namespaces get more links and routes each as k grows (links per namespace"
+  echo "1.8 at k=8, 2.6 at k=32): *build per object* is the build's time per namespace and link,"
+  echo "*per route* the routes' time per route."
+  echo
+  echo "| k | namespaces | links | routes | whole run s | per namespace ms | ratio to k=${SIZES%%,*} | build s | build per object ms | addresses s | routes s | per route µs | destroy s | kernel frees s | kernel MiB | per namespace KiB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$OUT"
 : >"$dir/scale.dat"
-first=
+first= tol=
 for k in ${SIZES//,/ }; do
-  settle "$base" >/dev/null
+  settle "$base" $tol >/dev/null
   n=$(( k * k * k / 4 + 5 * k * k / 4 ))
   sampler "$(avail)" >"$dir/scale-k$k.tmp" & s=$!
-  read -r wall build addrs routes destroy <<<"$(run "$k")"
-  if [ "$wall" = fail ]; then kill $s; echo "| $k | $n | failed | | | | | | | | | |" >>"$OUT"; continue; fi
-  freed=$(settle "$base")
+  read -r wall build addrs routes destroy links nroutes <<<"$(run "$k")"
+  if [ "$wall" = fail ]; then kill $s; echo "| $k | $n | | | failed | | | | | | | | | | | |" >>"$OUT"; continue; fi
   kill $s; wait $s 2>/dev/null || true
-  mib=$(peak "$dir/scale-k$k.tmp"); rm -f "$dir/scale-k$k.tmp"
+  mib=$(peak "$dir/scale-k$k.tmp")
+  tol=$(tenth "$mib")
+  freed=$(settle "$base" "$tol")
+  [ "$k" = "$CYCLE_K" ] && ctol=$tol
+  rm -f "$dir/scale-k$k.tmp"
   per=$(printf '%.2f' "$(echo "scale=3; $wall * 1000 / $n" | bc)")
   first=${first:-$per}
-  echo "| $k | $n | $wall | $per | $(printf '%.2f' "$(echo "scale=3; $per / $first" | bc)") | $build | $addrs | $routes | $destroy | $freed | $mib | $(( mib * 1024 / n )) |" >>"$OUT"
+  echo "| $k | $n | $links | $nroutes | $wall | $per | $(printf '%.2f' "$(echo "scale=3; $per / $first" | bc)") | $build | $(printf '%.3f' "$(echo "scale=5; $build * 1000 / ($n + $links)" | bc)") | $addrs | $routes | $(printf '%.1f' "$(echo "scale=3; $routes * 1000000 / $nroutes" | bc)") | $destroy | $freed | $mib | $(( mib * 1024 / n )) |" >>"$OUT"
   echo "$n $per $(printf '%.3f' "$(echo "scale=4; $build * 1000 / $n" | bc)") $mib" >>"$dir/scale.dat"
   echo "k=$k: $wall s, $per ms per namespace, freed in $freed s, $mib MiB" >&2
 done
 
+ctol=${ctol:-$(tenth 500)}
 # CYCLES runs of k=CYCLE_K; $1: "overlap" (back to back) or "wait" (each
 # once the kernel has freed the last)
 cycles() {
   local mode=$1 one= i wall build routes destroy freed total t0
-  settle "$base" >/dev/null
+  settle "$base" "$ctol" >/dev/null
   sampler "$(avail)" >"$dir/scale-$mode.dat" & s=$!
   t0=$(now)
   for i in $(seq 1 "$CYCLES"); do
-    if [ "$mode" = wait ] && [ "$i" -gt 1 ]; then settle "$base" >/dev/null; fi
-    read -r wall build _ routes destroy <<<"$(run "$CYCLE_K")"
+    if [ "$mode" = wait ] && [ "$i" -gt 1 ]; then settle "$base" "$ctol" >/dev/null; fi
+    read -r wall build _ routes destroy _ <<<"$(run "$CYCLE_K")"
     one=${one:-$build}
     echo "| $i | $wall | $build | $(printf '%.2f' "$(echo "scale=3; $build / $one" | bc)") | $routes | $destroy |" >>"$OUT"
     echo "$mode cycle $i: $wall s, build $build s" >&2
   done
-  freed=$(settle "$base")
+  freed=$(settle "$base" "$ctol")
   total=$(sub "$(now)" "$t0")
   kill $s; wait $s 2>/dev/null || true
   echo >>"$OUT"
