@@ -218,8 +218,8 @@ static int end_procs(const nsr_labinfo *info, nsr_error *e)
 	return err;
 }
 
-/* The names of the namespaces the lab made or named, newest first: the
- * number that could not be deleted (the first one's error in e). */
+/* Delete the names of the namespaces the lab made or named, several at
+ * once: the number that could not be (the first one's error in e). */
 static int delete_namespaces(const nsr_labinfo *info, nsr_error *e)
 {
 	char **names = calloc((size_t)info->nrec + 1, sizeof *names);
