@@ -4,7 +4,7 @@
 set terminal pngcairo size 1200,520 font ",11"
 set output dir.'/scale.png'
 set multiplot layout 1,2
-set title "Fat-trees k = 8 ... 32: cost per namespace"
+set title "Fat-trees of growing k: cost per namespace"
 set xlabel "namespaces"
 set ylabel "milliseconds per namespace"
 set logscale x

@@ -8,9 +8,9 @@
 # the last.  The kernel's memory in use is sampled every 0.2 s throughout.
 # Writes $OUT (a Markdown table), and beside it scale.dat, scale-*.dat and
 # scale.png (gnuplot, bench/scale.gp).
-#   SIZES=8,16,24,32 CYCLES=5 CYCLE_K=16 OUT=bench/results/scale.md bash bench/scale.sh
+#   SIZES=8,16,24,32,40 CYCLES=5 CYCLE_K=16 OUT=bench/results/scale.md bash bench/scale.sh
 set -euo pipefail
-SIZES=${SIZES:-8,16,24,32}
+SIZES=${SIZES:-8,16,24,32,40}
 CYCLES=${CYCLES:-5}
 CYCLE_K=${CYCLE_K:-16}
 OUT=${OUT:-bench/results/scale.md}
