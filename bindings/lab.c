@@ -5,7 +5,6 @@
 
 #include "lab.h"
 #include "hostlimits.h"
-#include "probe.h"
 #include "nsrun.h"
 
 typedef struct jbox {
@@ -43,9 +42,6 @@ static int push_journal(lua_State *L, int (*open)(const char *, nsr_journal **, 
 
 static int l_lab_create(lua_State *L)
 {
-	/* a namespace fd and a netlink socket per node: a large lab passes
-	 * the usual soft limit of open files */
-	nsr_raise_nofile();
 	return push_journal(L, nsr_lab_create);
 }
 

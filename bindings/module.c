@@ -207,6 +207,8 @@ int luaopen_nsrun(lua_State *L)
 	nsrun_open_fault(L);
 	nsrun_open_docker(L);
 	nsrun_open_spf(L);
+	/* a lab holds a descriptor per namespace, a prober a socket per
+	 * source: the soft open-file limit up to the hard one, once */
 	nsr_raise_nofile();
 	luaL_setfuncs(L, funcs, 0);
 	lua_pushliteral(L, NSRUN_VERSION);

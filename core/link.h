@@ -37,8 +37,9 @@ typedef struct nsr_link_change {
 } nsr_link_change;
 
 /* forwarding and rp_filter go in IFLA_AF_SPEC (devconf, like
- * net.ipv4.conf.IF.*): no /proc/sys write, which gets slower with every
- * namespace on the machine.  IPv4 forwards by the ingress device's flag. */
+ * net.ipv4.conf.IF.*), in the request that changes the link: no sysctl
+ * write, which enters the namespace and opens a file.  IPv4 forwards by the
+ * ingress device's flag. */
 #define NSR_LINK_NOCHANGE { .up = -1, .forwarding = -1, .rp_filter = -1, .ignore_linkdown = -1, \
 			    .addr_gen_mode = -1 }
 

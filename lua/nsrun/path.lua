@@ -17,8 +17,8 @@ local M = {}
 -- (net.ipv4.icmp_ratemask 0, net.ipv6.icmp.ratemask empty; the kernel's
 -- default sends one error a second to each address after a burst of six,
 -- and a fabric's router answers thousands at once).  Only namespaces nsrun
--- made, each once: a /proc/sys write costs more the more namespaces the
--- machine has, so hosts that only send are left as they are.
+-- made, each once, and only those whose errors a check reads: hosts that
+-- only send are left as they are (two sysctl writes fewer each).
 -- nodes: { { ns =, owned =, forwards = }, ... }; dsts: a list of them.
 function M.unlimit(nodes, dsts)
   local want = {}

@@ -38,8 +38,7 @@ function M.hash_seed(node)
   for i = 1, #node.nsname do h = ((h ~ node.nsname:byte(i)) * 16777619) & 0xffffffff end
   local keys = { { "net.ipv4.fib_multipath_hash_policy", "1" },
     { "net.ipv4.fib_multipath_hash_seed", tostring(h == 0 and 1 or h) } }
-  -- IPv6's only where IPv6 is routed: each /proc/sys write walks a list as
-  -- long as the machine's namespaces (bench/README.md)
+  -- IPv6's only where IPv6 is routed: one sysctl write fewer per router
   if node.ipv6 then keys[3] = { "net.ipv6.fib_multipath_hash_policy", "1" } end
   for _, kv in ipairs(keys) do
     local ok, msg, code = node.ns:sysctl(kv[1], kv[2])
