@@ -64,6 +64,9 @@ static void dev_opts(lua_State *L, int t, nsr_dev *d)
 	d->learning = nsrun_boolfield(L, t, "learning");
 	d->stp = nsrun_boolfield(L, t, "stp");
 	d->vlan_filtering = nsrun_boolfield(L, t, "vlan_filtering");
+	if (lua_getfield(L, t, "via") != LUA_TNIL)
+		d->via = nsrun_checkns(L, lua_gettop(L));
+	lua_pop(L, 1);	/* the table holds it: the pointer stays good */
 }
 
 /* A device of kind (NULL: the options' type), its options at index 3 */

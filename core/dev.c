@@ -190,9 +190,9 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 	if (!d->link && (!strcmp(d->kind, "vlan") || !strcmp(d->kind, "macvlan")))
 		return nsr_failmsg(e, -EINVAL, "%s %s in %s: needs a lower device (link = ...)",
 				   d->kind, name, nsr_ns_label(ns));
-	if (d->link && (lower = nsr_ifindex(ns, d->link, e)) < 0)
+	if (d->link && (lower = nsr_ifindex(d->via ? d->via : ns, d->link, e)) < 0)
 		return nsr_fail(e, lower, "%s %s in %s: link %s", d->kind, name,
-				nsr_ns_label(ns), d->link);
+				nsr_ns_label(d->via ? d->via : ns), d->link);
 	if (d->master && (master = nsr_ifindex(ns, d->master, e)) < 0)
 		return nsr_fail(e, master, "%s %s in %s: master %s", d->kind, name,
 				nsr_ns_label(ns), d->master);
@@ -206,6 +206,8 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 	req.n = 0;
 	nsr_nl_msg(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
 	nsr_nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+	if (d->via)
+		nsr_nl_attr(&req, IFLA_NET_NS_FD, &ns->fd, sizeof ns->fd);
 	if (lower && strcmp(d->kind, "vxlan"))
 		nsr_nl_attr(&req, IFLA_LINK, &(uint32_t){ (uint32_t)lower }, 4);
 	if (master)
@@ -220,7 +222,7 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 		return err;
 	data->rta_len = nsr_nl_since(&req, data);
 	info->rta_len = nsr_nl_since(&req, info);
-	err = nsr_nl_send(ns, &req, &failed);
+	err = nsr_nl_send(d->via ? d->via : ns, &req, &failed);
 	if ((err == -EBUSY || err == -EEXIST) && ifi.ifi_index) {
 		/* Someone made links in our namespace: let the kernel choose. */
 		ns->fresh = 0;

@@ -31,6 +31,10 @@ typedef struct nsr_dev {
 	int stp;		/* bridge: spanning tree on (1) or off (0); -1 default */
 	int vlan_filtering;	/* bridge: VLAN-aware (1); -1 default */
 	int mtu;		/* 0: the kernel's */
+	struct nsr_ns *via;	/* made from this namespace and moved into the
+				 * node's, as `ip link add NAME netns NODE type
+				 * vxlan ...` run here: a vxlan's UDP socket, its
+				 * lower device and local address stay here */
 } nsr_dev;
 
 /* The kinds nsr_dev_add makes, each with the kernel module that makes its
