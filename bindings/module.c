@@ -201,6 +201,7 @@ int luaopen_nsrun(lua_State *L)
 	nsrun_open_qdisc(L);
 	nsrun_open_show(L);
 	nsrun_open_proc(L);
+	nsrun_open_pipe(L);
 	nsrun_open_lab(L);
 	nsrun_open_probe(L);
 	nsrun_open_outage(L);

@@ -72,6 +72,7 @@ void nsrun_open_route(lua_State *L);
 void nsrun_open_qdisc(lua_State *L);
 void nsrun_open_show(lua_State *L);
 void nsrun_open_proc(lua_State *L);
+void nsrun_open_pipe(lua_State *L);
 void nsrun_open_lab(lua_State *L);
 void nsrun_open_probe(lua_State *L);
 void nsrun_open_outage(lua_State *L);
