@@ -54,6 +54,9 @@ function M.timed(lab, phase, fn)
 end
 
 function M.is_node(v) return getmetatable(v) == M.Node end
+-- here(node): whether node's namespace is on this machine (a lab across
+-- machines has the others' in its model only: nsrun.machines)
+function M.here(node) return not node.lab.part or node.lab.part:here(node) end
 function M.is_bridge(v) return getmetatable(v) == M.Bridge end
 function M.is_link(v) return getmetatable(v) == M.Link end
 

@@ -53,6 +53,13 @@ options:
   --no-preflight
             skip the dry rehearsal that first looks for names already taken
             (namespaces, host interfaces, labs) and, if any, makes nothing
+  --hosts A,B,...
+            one lab across these machines (ssh destinations; default:
+            $NSRUN_HOSTS): each runs its part, the links between them are
+            VXLAN; list, destroy, exec and inspect ask every machine
+  --mtu-policy clamp|refuse
+            across machines, when the underlay's MTU minus 50 is below the
+            lab's: lower the lab's links to it (clamp, the default) or refuse
 
 exit status: 0 success; 1 the script, an operation or an expectation failed;
 2 bad usage.  nsrun exec: the command's status (one node); 1 if any failed.
@@ -77,12 +84,32 @@ function M.main(argv)
     elseif o == "--rm" then opts.rm = true
     elseif o == "--keep" then opts.keep = true
     elseif o == "--no-preflight" then opts.no_preflight = true
+    elseif o == "--hosts" or o:find("^%-%-hosts=") then
+      local v = o:match("^%-%-hosts=(.*)$")
+      if not v then i = i + 1; v = argv[i] end
+      if not v then eprintf("nsrun: --hosts needs a list of machines (a,b,c)\n") return 2 end
+      opts.hosts_spec = v
+    elseif o == "--mtu-policy" or o:find("^%-%-mtu%-policy=") then
+      local v = o:match("=(.*)$")
+      if not v then i = i + 1; v = argv[i] end
+      if v ~= "clamp" and v ~= "refuse" then eprintf("nsrun: --mtu-policy clamp or refuse\n") return 2 end
+      opts.mtu_policy = v
+    elseif o == "--part" then return require("nsrun.machines").serve()
     else eprintf("nsrun: unknown option %s\n%s", o, M.usage()) return 2 end
     i = i + 1
+  end
+  local spec = opts.hosts_spec or os.getenv("NSRUN_HOSTS")
+  if spec and spec ~= "" then
+    local hosts, why = require("nsrun.machines").hosts(spec)
+    if not hosts then eprintf("nsrun: %s\n", why) return 2 end
+    opts.hosts = hosts
   end
   local cmd = argv[i]
   if not cmd then io.stderr:write(M.usage()) return 2 end
   local rest = table.move(argv, i + 1, #argv, 1, {})
+  if opts.hosts and (cmd == "list" or cmd == "destroy" or cmd == "exec" or cmd == "inspect") then
+    return require("nsrun.machines").command(cmd, rest, opts)
+  end
   for _, name in ipairs(ORDER) do
     if name ~= "run" and cmd == name then return command(name).run(rest, opts) end
   end

@@ -148,7 +148,7 @@ function Node:frr(opts)
       fail(("frr in %s: %q is not one of FRR's daemons"):format(self.name, tostring(dn)), nil, self.name)
     end
   end
-  if not present("frr", FRR .. "/zebra", "/usr/bin/vtysh") then
+  if class.here(self) and not present("frr", FRR .. "/zebra", "/usr/bin/vtysh") then
     fail(("frr in %s: FRR is not installed here (Debian: apt-get install frr)"):format(self.name), nil, self.name)
   end
   local text, file = conf_text(self, opts.conf, "frr")
@@ -158,7 +158,7 @@ function Node:frr(opts)
   end
   self.daemon = { kind = "frr", daemons = list, file = file or "frr.conf",
     profile = text:match("\nfrr defaults (%a+)") or text:match("^frr defaults (%a+)") or "traditional" }
-  if self.lab.dry then return self end
+  if self.lab.dry or not class.here(self) then return self end
   local d = dirs(self, "frr", "frr")
   self.daemon.dirs = d
   write(d.etc .. "/frr.conf", text, "frr", "frr", 416)              -- 0640
@@ -180,12 +180,12 @@ end
 function Node:bird(opts)
   attach(self, "bird")
   arg(type(opts) == "table", 1, "bird", "{ conf = ... } expected")
-  if not present("bird", "/usr/sbin/bird", "/usr/sbin/birdc") then
+  if class.here(self) and not present("bird", "/usr/sbin/bird", "/usr/sbin/birdc") then
     fail(("bird in %s: BIRD is not installed here (Debian: apt-get install bird2)"):format(self.name), nil, self.name)
   end
   local text, file = conf_text(self, opts.conf, "bird")
   self.daemon = { kind = "bird", daemons = { "bird" }, file = file or "bird.conf" }
-  if self.lab.dry then return self end
+  if self.lab.dry or not class.here(self) then return self end
   local d = dirs(self, "bird", "bird")
   self.daemon.dirs = d
   write(d.etc .. "/bird.conf", text, "root", "bird", 416)
@@ -290,7 +290,7 @@ function Lab:start()
   if self.dry or self.plan then return self end
   local list = {}
   for _, node in ipairs(self.order) do
-    if node.daemon and not node.daemon.started then list[#list + 1] = node end
+    if node.daemon and not node.daemon.started and class.here(node) then list[#list + 1] = node end
   end
   if #list == 0 then return self end
   local t0 = core.now()

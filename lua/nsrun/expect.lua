@@ -113,7 +113,7 @@ local function check(self, dst, want, opts)
   local bad, res
   repeat
     local msg, code
-    res, msg, code = core.probe(sources, targets, pairs, { timeout_ms = opts.timeout_ms,
+    res, msg, code = require("nsrun.machines").probe_fn()(sources, targets, pairs, { timeout_ms = opts.timeout_ms,
       retries = opts.retries, size = opts.size, df = opts.df })
     if not res then util.fail("probe: " .. msg, code) end
     -- the pairs that disagree with the expectation
@@ -129,7 +129,7 @@ local function check(self, dst, want, opts)
         end
       end
     end
-    if #bad == 0 or core.now() >= deadline then break end
+    if #bad == 0 or require("nsrun.machines").agree(core.now() >= deadline) then break end
     core.sleep(0.5)
   until false
   local r = { name = name, ok = #bad == 0, expect = want, pairs = npairs, where = self.where,

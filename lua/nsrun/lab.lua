@@ -33,15 +33,18 @@ function M.new(name, opts)
   -- the kernel, or nothing at all for a dry lab (its model only)
   -- (a lab the script makes dry stays a plain dry lab in the pre-flight)
   local plan = not opts.dry and M.planning or nil
+  -- a lab across machines (nsrun --hosts): the kernel for this machine's
+  -- nodes, the model only for the others' (nsrun.machines)
+  local part = not opts.dry and not plan and require("nsrun.machines").part(name) or nil
   local sys = opts.dry and require("nsrun.dry")
-    or plan and require("nsrun.dry").planned(plan.collide) or core
+    or plan and require("nsrun.dry").planned(plan.collide) or part and part:sys() or core
   local journal = util.check(sys.lab_create(name))
   local root, msg, code = sys.root()
   if not root then journal:close(); sys.lab_destroy(name); fail(msg, code, name) end
   local lab = setmetatable({
     name = name, prefix = prefix, journal = journal, sys = sys, dry = (opts.dry or plan) and true,
     linklocal = opts.linklocal ~= false,
-    plan = plan,
+    plan = plan, part = part,
     times = {},
     nodes = {}, order = {}, links = {}, bridges = {}, procs = {},
     started = core.now(), counts = { addresses = 0, routes = 0 },
@@ -88,6 +91,7 @@ function Lab:model()
         master = n.masters and n.masters[d.name] }
     end
     nodes[i] = { name = n.name, ns = n.nsname, role = n.role, tier = n.tier, pod = n.pod,
+      machine = self.part and self.part.where[n.nsname],
       pid = n.pid, container = n.container, addrs = addrs, impair = n.impairments,
       devs = devs, rules = n.rules, binds = n.binds, hostname = n.hostname,
       daemon = n.daemon and { kind = n.daemon.kind, daemons = n.daemon.daemons, file = n.daemon.file,
@@ -106,13 +110,13 @@ function Lab:model()
     procs[i] = { pid = p.pid, start = p.start, node = p.node.name, cmd = p.cmd, daemon = p.daemon }
   end
   return { lab = self.name, prefix = self.prefix, nodes = nodes, links = links, bridges = bridges,
-    procs = procs }
+    procs = procs, machine = self.part and self.part.ctx.me }
 end
 
 -- lab:save() -> lab: write lab:model() to /run/nsrun/LAB/topology.json (the
 -- interpreter does this when a script ends; a dry lab has no file).
 function Lab:save()
-  if self.dry or self.destroyed then return self end
+  if self.dry or self.destroyed or self.part and not self.part.ctx.me then return self end
   local path = self.journal:dir() .. "/topology.json"
   local f = util.check(io.open(path .. ".new", "w"))
   f:write(require("nsrun.json").encode(self:model()), "\n")

@@ -31,7 +31,7 @@ end
 -- lab as it is now; asked again (each check asks) only once it has grown.
 function Lab:neighbours()
   require("nsrun.mtu").check(self)
-  if self.dry or self.neighbours_for == #self.links then return end
+  if self.dry or self.neighbours_for == #self.links or self.part and not self.part.ctx.me then return end
   self.neighbours_for = #self.links
   -- every end of a veth pair learns its peer; every member of a bridged
   -- segment (not the ports) may learn every other

@@ -122,8 +122,12 @@ function Lab:link(...)
   M.check_end(self, nb, ifb)
   -- Deleting either end of a veth deletes both: record one end that lives
   -- in a namespace this lab does not own, if there is one.
-  journal.journaled(self, journal.link_record(na, ifa) or journal.link_record(nb, ifb),
-    na.ns.veth, na.ns, ifa, nb.ns, ifb, end_settings(self, na), end_settings(self, nb))
+  if self.part then   -- across machines: a veth pair, a VXLAN end, or nothing here
+    self.part:veth(self, na, ifa, nb, ifb, end_settings(self, na), end_settings(self, nb), journal.journaled)
+  else
+    journal.journaled(self, journal.link_record(na, ifa) or journal.link_record(nb, ifb),
+      na.ns.veth, na.ns, ifa, nb.ns, ifb, end_settings(self, na), end_settings(self, nb))
+  end
   local link = setmetatable({ lab = self, a = { node = na, name = ifa },
     b = { node = nb, name = ifb }, bridge = is_bridge(b) and b or nil,
     bridge_a = bra }, Link)
@@ -133,7 +137,12 @@ function Lab:link(...)
   progress.build(self)
   if bra then bridge.join(bra, ifa) end
   if link.bridge then bridge.join(b, ifb) end
-  if opts.mtu then link:set { mtu = opts.mtu } end
+  local mtu = opts.mtu
+  if self.part then   -- no more than the machines' underlay carries
+    mtu = self.part:mtu(self, mtu or 1500, tostring(link))
+    if mtu == 1500 and not opts.mtu then mtu = nil end
+  end
+  if mtu then link:set { mtu = mtu } end
   if impairments then link:impair(impairments) end
   return link
 end

@@ -26,6 +26,13 @@ function M.load(name)
     f:close()
     if not m then return nil, ("lab %s: %s: %s"):format(name, topology_path(name), err) end
     m.info = info
+    if m.machine then   -- this machine's part of a lab across machines
+      local here, away = {}, {}
+      for _, n in ipairs(m.nodes) do
+        if n.machine == m.machine then here[#here + 1] = n else away[n.name] = n.machine end
+      end
+      m.all_nodes, m.nodes, m.away = m.nodes, here, away
+    end
     return m
   end
   local m = { lab = name, nodes = {}, links = {}, bridges = {}, info = info, partial = true }
@@ -40,15 +47,15 @@ end
 -- save(m): write the model back (after `nsrun impair` changed it)
 function M.save(m)
   local path = topology_path(m.lab)
-  local info = m.info
-  m.info = nil
+  local mine, all, away, info = m.nodes, m.all_nodes, m.away, m.info
+  m.nodes, m.all_nodes, m.away, m.info = all or mine, nil, nil, nil
   local f = io.open(path .. ".new", "w")
   if f then
     f:write(json.encode(m), "\n")
     f:close()
     os.rename(path .. ".new", path)
   end
-  m.info = info
+  m.nodes, m.all_nodes, m.away, m.info = mine, all, away, info
 end
 
 -- glob("leaf*") -> a Lua pattern for a shell glob of node names: * any
@@ -75,8 +82,12 @@ function M.select(m, spec)
       for _, n in ipairs(m.nodes) do
         if n.name:match(p) then take(n); any = true end
       end
+      for name in pairs(m.away or {}) do any = any or name:match(p) ~= nil end   -- on other machines
       if not any then return nil, ("no node of lab %s matches %s"):format(m.lab, item) end
     else
+      if not byname[item] and m.away and m.away[item] then
+        return nil, ("node %s of lab %s is on machine %s (nsrun --hosts ... exec reaches it)"):format(item, m.lab, m.away[item])
+      end
       if not byname[item] then return nil, ("lab %s has no node %s"):format(m.lab, item) end
       take(byname[item])
     end

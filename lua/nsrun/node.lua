@@ -32,15 +32,18 @@ function Node:__tostring()
   return ("node %s (%s)"):format(self.name, self.role)
 end
 
-local NODE_OPTS = { frr = true, bird = true }
+local NODE_OPTS = { frr = true, bird = true, on = true }
 
 local function add_node(lab, name, role, fname, opts)
   arg(opts == nil or type(opts) == "table", 2, fname, "table expected")
   for k in pairs(opts or {}) do
-    arg(NODE_OPTS[k], 2, fname, ("unknown option %q (frr, bird)"):format(tostring(k)))
+    arg(NODE_OPTS[k], 2, fname, ("unknown option %q (frr, bird, on)"):format(tostring(k)))
   end
+  arg(opts == nil or opts.on == nil or type(opts.on) == "string", 2, fname,
+    "on = the machine (one of nsrun --hosts) that runs the node")
   local node = journal.claim(lab, name, "ns", fname, lab.sys.create)
   node.role, node.owned = role, true
+  node.on = opts and opts.on
   if not lab.inherited then
     lab.inherited = {}
     for _, key in ipairs(INHERITED) do lab.inherited[key] = node.ns:sysctl(key) end
@@ -376,7 +379,12 @@ end
 function Node:exec(cmd)
   node_arg(self, "exec")
   local argv = argv_of(cmd, "exec")
-  local status, out, err = self.ns:run(argv)
+  local status, out, err
+  if self.lab.part then   -- on its machine; its result on each
+    status, out, err = require("nsrun.machines").shared(self.lab, self, function() return self.ns:run(argv) end)
+  else
+    status, out, err = self.ns:run(argv)
+  end
   if not status then fail(out, err, self.name) end
   return setmetatable({ ok = status == 0, status = status, stdout = out, stderr = err,
     cmd = table.concat(argv, " ") }, Result)

@@ -48,7 +48,7 @@ function M.reason(f, addr, owner)
 end
 
 local function run(sources, targets, pairs, opts)
-  local res, msg, code = core.probe(sources, targets, pairs, opts)
+  local res, msg, code = require("nsrun.machines").probe_fn()(sources, targets, pairs, opts)
   if not res then util.fail(msg, code) end
   return res
 end

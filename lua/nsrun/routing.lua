@@ -243,6 +243,8 @@ function class.Lab:autoroute(opts)
       end
       util.check_for(node, node.ns:route_batch(list))
       if p6 then util.check_for(node, node.ns:route_batch(twins)) end
+    elseif not class.here(node) then   -- on another machine (nsrun.machines)
+      n, widest = res:count(i), 1
     else   -- res:install -> routes, widest | nil, message, errno
       n, widest = util.check_for(node, res:install(i, node.ns, 4))
       if p6 then util.check_for(node, res:install(i, node.ns, 6)) end

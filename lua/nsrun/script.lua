@@ -78,8 +78,11 @@ end
 -- execute(path, list) -> true, or false, the error (as text) and the
 -- status the script chose with os.exit, if it did.  The script sees its
 -- arguments as `arg` and `args`; os.exit ends the script, not nsrun.
-function M.execute(path, list)
-  local chunk, err = loadfile(path)
+-- text: the script's text, when it is not read from path (a part of a run
+-- across machines gets it from the controller).
+function M.execute(path, list, text)
+  local chunk, err
+  if text then chunk, err = load(text, "@" .. path) else chunk, err = loadfile(path) end
   if not chunk then return false, err end
   _G.arg = { [0] = path, table.unpack(list) }
   _G.args = M.parse_args(list)

@@ -10,7 +10,7 @@ local json = require "nsrun.json"
 local impair = require "nsrun.impair"
 
 local M = {
-  usage = "nsrun inspect LAB [NODE|PATTERN] [--json]",
+  usage = "nsrun inspect LAB [NODE|PATTERN] [--json] | LAB --model",
   summary = "nodes, interfaces and peers, addresses, routes",
 }
 
@@ -66,9 +66,10 @@ local function route_text(r)
 end
 
 function M.run(argv)
-  local labname, spec, as_json
+  local labname, spec, as_json, as_model
   for _, a in ipairs(argv) do
     if a == "--json" then as_json = true
+    elseif a == "--model" then as_model = true
     elseif not labname then labname = a
     elseif not spec then spec = a
     else return require("nsrun.cli").usage_error("inspect") end
@@ -76,6 +77,14 @@ function M.run(argv)
   if not labname then return require("nsrun.cli").usage_error("inspect") end
   local m, msg = model.load(labname)
   if not m then eprintf("nsrun: %s\n", msg) return 1 end
+  if as_model then   -- the lab's model as saved: every node, on every machine
+    if spec or as_json then return require("nsrun.cli").usage_error("inspect") end
+    local info = m.info
+    m.info, m.nodes, m.all_nodes, m.away = nil, m.all_nodes or m.nodes, nil, nil
+    io.stdout:write(json.encode(m), "\n")
+    m.info = info
+    return 0
+  end
   local nodes = m.nodes
   if spec then
     nodes, msg = model.select(m, spec)

@@ -6,7 +6,7 @@ local util = require "nsrun.util"
 local eprintf = util.eprintf
 
 local M = {
-  usage = "nsrun [--rm | --keep] [--no-preflight] SCRIPT [ARG...]",
+  usage = "nsrun [--rm | --keep] [--no-preflight] [--hosts A,B,...] SCRIPT [ARG...]",
   summary = "run a scenario; its lab stays up",
 }
 
@@ -44,6 +44,7 @@ local function hints(lab, removing)
 end
 
 function M.run(path, list, opts)
+  if opts.hosts then return require("nsrun.machines").run(path, list, opts) end
   local why = script.preflight(path, list, opts)
   if why then eprintf("nsrun: %s\n", why:gsub("\n", "\nnsrun: ")) return 1 end
   local ok, e, status = script.execute(path, list)
