@@ -26,6 +26,14 @@ function M.new(name, opts)
   opts = opts or {}
   local prefix = opts.prefix or ""
   arg(type(prefix) == "string", 2, "lab", "prefix must be a string")
+  local hosts = opts.hosts
+  if type(hosts) == "table" then hosts = table.concat(hosts, ",") end
+  if hosts ~= nil then
+    arg(type(hosts) == "string", 2, "lab", "hosts must be a list of machines")
+    local list, why = require("nsrun.machines").hosts(hosts)
+    arg(list, 2, "lab", why and why:gsub("^%-%-hosts", "hosts"))
+    hosts = list
+  end
   -- The prefix names the lab too: copies of one scenario run side by side.
   name = prefix .. name
   local why = core.name_invalid(name)
@@ -44,7 +52,7 @@ function M.new(name, opts)
   local lab = setmetatable({
     name = name, prefix = prefix, journal = journal, sys = sys, dry = (opts.dry or plan) and true,
     linklocal = opts.linklocal ~= false,
-    plan = plan, part = part,
+    plan = plan, part = part, hosts = hosts,
     times = {},
     nodes = {}, order = {}, links = {}, bridges = {}, procs = {},
     started = core.now(), counts = { addresses = 0, routes = 0 },

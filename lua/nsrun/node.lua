@@ -402,6 +402,16 @@ end
 function Node:spawn(cmd, log)
   node_arg(self, "spawn")
   local argv = argv_of(cmd, "spawn")
+  if self.lab.part and not self.lab.part.spawning then   -- on its machine; its pid on each
+    local part = self.lab.part
+    return require("nsrun.machines").shared(self.lab, self, function()
+      part.spawning = true
+      local ok, pid = pcall(self.spawn, self, argv, log)
+      part.spawning = nil
+      if not ok then error(pid, 0) end
+      return pid
+    end)
+  end
   log = log or self.lab.journal:dir() .. "/" .. self.nsname .. ".log"
   local journal = not self.lab.dry and self.lab.journal or nil
   local pid, start, code = self.ns:spawn(argv, log, journal)

@@ -77,9 +77,10 @@ end
 -- check(execute, path, list) -> the collisions, one line per cause
 -- ("script.lua:12: namespace leaf1 exists already (made by lab dc: ...)",
 -- or "lab dc is up and holds 12 of the names this script needs ..."),
--- empty when none, then what execute returned, then how many names.
+-- empty when none, then what execute returned, then how many names, then
+-- the dry labs.
 function M.check(execute, path, list)
-  local _, found, done, why = M.rehearse(execute, path, list)
+  local labs, found, done, why = M.rehearse(execute, path, list)
   local count, lines, said = {}, {}, {}
   for _, f in ipairs(found) do
     if f.by then count[f.by] = (count[f.by] or 0) + 1 end
@@ -95,7 +96,7 @@ function M.check(execute, path, list)
       lines[#lines + 1] = f.msg
     end
   end
-  return lines, done, why, #found
+  return lines, done, why, #found, labs
 end
 
 return M

@@ -131,16 +131,20 @@ function M.containers_running(labs)
 end
 
 -- preflight(path, list, opts) -> nil when the script may run, else why not
--- (every name it needs that is taken, one per line).  See nsrun.preflight.
+-- (every name it needs that is taken, one per line); then the machines a
+-- lab of the script names (nsrun.lab(name, { hosts = ... })), if any.
+-- See nsrun.preflight.
 function M.preflight(path, list, opts)
   if opts.no_preflight then return nil end
-  local taken, _, e, n = require("nsrun.preflight").check(M.execute, path, list)
+  local taken, _, e, n, labs = require("nsrun.preflight").check(M.execute, path, list)
+  local hosts
+  for _, lab in ipairs(labs) do hosts = hosts or lab.hosts end
   -- The rehearsal's model is garbage now: collect it at once, so that the
   -- real run reuses its memory and the collector does not walk it while
   -- the lab is built (half the Lua time of a k=16 fat-tree).
   collectgarbage()
   if e and e:find("interrupted by a signal") then return e end
-  if #taken == 0 then return nil end
+  if #taken == 0 then return nil, hosts end
   taken[#taken + 1] = ("nothing was made: %d name%s the script needs %s taken")
     :format(n, n > 1 and "s" or "", n > 1 and "are" or "is")
   return table.concat(taken, "\n")

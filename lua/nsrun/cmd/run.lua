@@ -6,7 +6,7 @@ local util = require "nsrun.util"
 local eprintf = util.eprintf
 
 local M = {
-  usage = "nsrun [--rm | --keep] [--no-preflight] [--hosts A,B,...] SCRIPT [ARG...]",
+  usage = "nsrun [--rm | --keep] [--no-preflight] [--hosts A,B,...] [--mtu-policy clamp|refuse] SCRIPT [ARG...]",
   summary = "run a scenario; its lab stays up",
 }
 
@@ -45,7 +45,11 @@ end
 
 function M.run(path, list, opts)
   if opts.hosts then return require("nsrun.machines").run(path, list, opts) end
-  local why = script.preflight(path, list, opts)
+  local why, hosts = script.preflight(path, list, opts)
+  if hosts then   -- the script's lab names its machines
+    opts.hosts = hosts
+    return require("nsrun.machines").run(path, list, opts)
+  end
   if why then eprintf("nsrun: %s\n", why:gsub("\n", "\nnsrun: ")) return 1 end
   local ok, e, status = script.execute(path, list)
   local labs, results = script.opened_since(1)
