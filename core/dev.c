@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dev.h"
 #include "link.h"
@@ -171,6 +172,8 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 	const char *why = nsr_ifname_invalid(name);
 	int lower = 0, master = 0, failed, err;
 	char what[48];	/* "vlan eth0.10": errors name the device so */
+	char tmp[IFNAMSIZ];
+	const char *made = name;
 	nsr_nl_batch req;
 
 	if (why)
@@ -200,12 +203,24 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 	 * device up before it joins its master: with a master, up after. */
 	if (master)
 		ifi.ifi_flags = 0;
+	/* Made from another namespace: under a name of its own, down, then
+	 * renamed and brought up in ns.  Kernels before 6.x look the new
+	 * name up in the namespace the request comes from (the host's,
+	 * where eth0 is taken) and say EEXIST; a device that is up cannot
+	 * be renamed. */
+	if (d->via) {
+		static unsigned seq;
+
+		snprintf(tmp, sizeof tmp, "nsr%x.%x", (unsigned)getpid() & 0xfffff, ++seq & 0xfff);
+		made = tmp;
+		ifi.ifi_flags = 0;
+	}
 	if (ns->fresh)
 		ifi.ifi_index = ns->next_ifindex;
 	req.len = 0;
 	req.n = 0;
 	nsr_nl_msg(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
-	nsr_nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+	nsr_nl_attr(&req, IFLA_IFNAME, made, strlen(made) + 1);
 	if (d->via)
 		nsr_nl_attr(&req, IFLA_NET_NS_FD, &ns->fd, sizeof ns->fd);
 	if (lower && strcmp(d->kind, "vxlan"))
@@ -237,8 +252,17 @@ int nsr_dev_add(nsr_ns *ns, const char *name, const nsr_dev *d, nsr_error *e)
 	if (err < 0)
 		return nsr_fail(e, err, "%s %s in %s", d->kind, name, nsr_ns_label(ns));
 	if (ifi.ifi_index) {
-		nsr_ifindex_remember(ns, name, ifi.ifi_index);
+		nsr_ifindex_remember(ns, made, ifi.ifi_index);
 		ns->next_ifindex = ifi.ifi_index + 1;
+	}
+	if (d->via) {
+		nsr_link_change c = NSR_LINK_NOCHANGE;
+
+		c.rename = name;
+		c.up = 1;
+		if ((err = nsr_link_set(ns, made, &c, e)) < 0)
+			return err;
+		return 0;
 	}
 	return master ? nsr_link_set_up(ns, name, 1, e) : 0;
 }

@@ -52,7 +52,7 @@ check() {
 # the host-wide neighbour table limits labs may raise.
 snapshot() {
   { ip netns list | awk '{print "netns", $1}'
-    ip -j link show 2>/dev/null | python3 -c 'import json,sys; [print("link", l["ifname"]) for l in json.load(sys.stdin)]'
+    ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print "link", $2 }'
     ls -A /run/netns 2>/dev/null | sed 's/^/mount /'
     ls -A /run/nsrun 2>/dev/null | sed 's/^/state /'
     awk '$5 ~ "^/run/netns/" {print "mounted", $5}' /proc/self/mountinfo
