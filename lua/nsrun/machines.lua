@@ -695,33 +695,36 @@ local function is_loopback(a)
   return a == "::1" or a:find("^127%.") ~= nil
 end
 
--- run(path, list, opts) -> exit status: nsrun --hosts a,b SCRIPT
-function M.run(path, list, opts)
+-- execute(path, list, opts) -> { ok =, errors = { line, ... }, started =
+-- (the machines ran the script), status = (the script's os.exit), labs =
+-- (this process's copies: the model), results =, counts = { [lab] = {
+-- [machine] = nodes } }, seconds = }: the script run across opts.hosts
+-- (opts.rm: each machine removes its part once the script has passed)
+function M.execute(path, list, opts)
   local script = require "nsrun.script"
-  local report = require "nsrun.report"
   local t0 = core.now()
+  local function failed(msg, ...) return { ok = false, errors = { msg:format(...) } } end
   local f, ferr = io.open(path)
-  if not f then eprintf("nsrun: %s\n", ferr) return 1 end
+  if not f then return failed("%s", ferr) end
   local text = f:read("a")
   f:close()
   -- the lab, as the script makes it, without a kernel
   local labs, why = script.rehearse(path, list)
-  if not labs then eprintf("nsrun: %s\n", why) return 1 end
+  if not labs then return failed("%s", why) end
   local placement, counts, cut = {}, {}, 0
   for _, lab in ipairs(labs) do
     if not lab.dry or lab.plan then
       local ok, where, count, n = pcall(M.partition, lab, opts.hosts)
-      if not ok then eprintf("nsrun: %s\n", tostring(where)) return 1 end
+      if not ok then return failed("%s", tostring(where)) end
       placement[lab.name], counts[lab.name], cut = where, count, cut + n
     end
   end
   local ok, ms = pcall(M.connect, opts.hosts)
-  if not ok then eprintf("nsrun: %s\n", tostring(ms)) return 1 end
+  if not ok then return failed("%s", tostring(ms)) end
   local function stop(msg, ...)
-    if msg then eprintf("nsrun: " .. msg .. "\n", ...) end
     for _, m in ipairs(ms) do M.close(m) end
     os.remove(CONTROL_DIR)
-    return 1
+    return failed(msg, ...)
   end
   -- each machine's part, and where it is on the underlay
   local addr, by_addr, limit, low = {}, {}, nil, nil
@@ -772,8 +775,9 @@ function M.run(path, list, opts)
   M.ctx = { seq = 0, machines = ms, placement = placement, addr = addr, mtu = limit, policy = policy }
   math.randomseed(seed)
   local e, status
+  local first = #require("nsrun").opened + 1
   ok, e, status = script.execute(path, list)
-  local here, results = script.opened_since(1)
+  local here, results = script.opened_since(first)
   -- each machine's end of the script; one line per cause
   local errors = {}
   local function add(x)
@@ -798,15 +802,26 @@ function M.run(path, list, opts)
   M.ctx = nil
   for _, m in ipairs(ms) do M.close(m) end
   os.remove(CONTROL_DIR)   -- when no other run uses it
-  if #errors > 0 then
-    for _, x in ipairs(errors) do eprintf("nsrun: %s\n", x) end
-    eprintf("nsrun: the run across %s failed: %s\n", table.concat(opts.hosts, ", "),
-      opts.keep and "each machine kept its part (--keep)" or "each machine removed its part")
-    status = math.tointeger(status)
+  return { ok = #errors == 0, errors = errors, started = true, status = status, labs = here,
+    results = results, counts = counts, seconds = core.now() - t0 }
+end
+
+-- run(path, list, opts) -> exit status: nsrun --hosts a,b SCRIPT
+function M.run(path, list, opts)
+  local report = require "nsrun.report"
+  local r = M.execute(path, list, opts)
+  if not r.ok then
+    for _, x in ipairs(r.errors) do eprintf("nsrun: %s\n", x) end
+    if r.started then
+      eprintf("nsrun: the run across %s failed: %s\n", table.concat(opts.hosts, ", "),
+        opts.keep and "each machine kept its part (--keep)" or "each machine removed its part")
+    end
+    local status = math.tointeger(r.status)
     return status and status > 0 and status < 256 and status or 1
   end
+  local results, counts = r.results, r.counts
   if #results > 0 then report.text({ { results = results } }, io.stdout) end
-  for _, lab in ipairs(here) do
+  for _, lab in ipairs(r.labs) do
     local s = lab:summary()
     local parts = {}
     for _, name in ipairs(opts.hosts) do
@@ -814,7 +829,7 @@ function M.run(path, list, opts)
     end
     print(("lab %s %s: %d nodes, %d links (%d across machines), %d addresses, %d routes (%.2f s)")
       :format(lab.name, opts.rm and "was up" or "is up", s.nodes, s.links, lab.part and lab.part.cut or 0,
-        s.addresses, s.routes, core.now() - t0))
+        s.addresses, s.routes, r.seconds))
     print("  nodes per machine: " .. table.concat(parts, ", "))
     if not opts.rm then
       local first = lab.order[1]

@@ -79,6 +79,11 @@ run --hosts m1,m2,m3 destroy dc
 check "destroy over three machines" test "$rc" = 0
 for m in m1 m2 m3; do check "$m empty" empty "$m"; done
 
+# --- nsrun test across machines: TAP, every part removed ----------------------
+run --hosts m1,m2 test --tap scenarios/datacenter.lua
+check "nsrun --hosts test --tap: the scenario passes" said "$rc" 0 "$out" "^ok 1 "
+for m in m1 m2; do check "$m empty after nsrun test" empty "$m"; done
+
 # --- the controller killed mid-build ----------------------------------------
 "$NSRUN" --hosts m1,m2 scenarios/fattree.lua k=6 >"$work/killed.log" 2>&1 &
 ctl=$!

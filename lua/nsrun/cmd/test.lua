@@ -50,10 +50,17 @@ end
 local function run_one(path, list, opts)
   local first = #nsrun.opened + 1
   local t0 = script.now()
-  local ok, e = true, script.preflight(path, list, opts)
-  if e then ok = false else ok, e = script.execute(path, list) end
-  local labs, results = script.opened_since(first)
-  if ok then ok, e = script.containers_running(labs) end
+  local ok, e, labs, results
+  if opts.hosts then   -- across machines: each removes its part once the script passed
+    local r = require("nsrun.machines").execute(path, list, { hosts = opts.hosts, rm = not opts.keep,
+      keep = opts.keep, mtu_policy = opts.mtu_policy })
+    ok, e, labs, results = r.ok, table.concat(r.errors, "; "), r.labs or {}, r.results or {}
+  else
+    ok, e = true, script.preflight(path, list, opts)
+    if e then ok = false else ok, e = script.execute(path, list) end
+    labs, results = script.opened_since(first)
+    if ok then ok, e = script.containers_running(labs) end
+  end
   if ok and opts.golden then
     for _, lab in ipairs(labs) do
       if not lab.destroyed then results[#results + 1] = golden(lab, opts) end
@@ -73,8 +80,8 @@ local function run_one(path, list, opts)
   return run, labs
 end
 
-function M.run(argv)
-  local opts, scripts, i = {}, {}, 1
+function M.run(argv, global)
+  local opts, scripts, i = { hosts = global and global.hosts, mtu_policy = global and global.mtu_policy }, {}, 1
   while argv[i] do
     local a = argv[i]
     if a == "--tap" then opts.tap = true
@@ -95,6 +102,9 @@ function M.run(argv)
     i = i + 1
   end
   if #scripts == 0 then return require("nsrun.cli").usage_error("test", "name at least one scenario") end
+  if opts.golden and opts.hosts then
+    return require("nsrun.cli").usage_error("test", "--golden compares snapshots of one machine's kernel: not with --hosts")
+  end
   if opts.update_golden and not opts.golden then
     return require("nsrun.cli").usage_error("test", "--update-golden needs --golden DIR")
   end
