@@ -182,10 +182,17 @@ function M.partition(lab, names)
         local m = placed[uj]
         if m then links[m] = (links[m] or 0) + w end
       end
-      local bs
+      -- where it fits: most links, weighed by room left; where none
+      -- has room (units bigger than the share): the least loaded
+      local bs, any = nil, false
+      for m in ipairs(names) do any = any or load[m] + #u.members <= cap end
       for m in ipairs(names) do
-        local fits = load[m] + #u.members <= cap
-        local s = (fits and 1 or 0) * 1e9 + (links[m] or 0) * (1 - load[m] / cap) * 1e3 - load[m]
+        local s
+        if any then
+          s = (load[m] + #u.members <= cap and 1e9 or 0) + (links[m] or 0) * (1 - load[m] / cap) * 1e3 - load[m]
+        else
+          s = -load[m] * 1e3 + (links[m] or 0)
+        end
         if not bs or s > bs then best, bs = m, s end
       end
     end

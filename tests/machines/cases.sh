@@ -90,7 +90,7 @@ ctl=$!
 for _ in $(seq 600); do [ -n "$(on m2 ip netns list 2>/dev/null)" ] && break; sleep 0.05; done
 kill -KILL "$ctl"
 wait "$ctl" 2>/dev/null
-"$NSRUN" --hosts m1,m2 destroy fat >"$work/destroy.log" 2>&1
+"$NSRUN" --hosts m1,m2 destroy fattree >"$work/destroy.log" 2>&1
 check "the controller killed mid-build: each part removed (by itself or by destroy)" wait_empty m1 m2
 
 # --- bad runs: one clear error, nothing made --------------------------------
