@@ -145,7 +145,10 @@ function Lab:destroy()
     -- longer (a k=32 fat-tree's took 5 s).  What fails here, lab_destroy
     -- tries again and reports.
     local names = {}
-    for _, n in ipairs(self.order) do if n.owned then names[#names + 1] = n.nsname end end
+    -- (across machines, only this machine's: another's name may be someone else's here)
+    for _, n in ipairs(self.order) do
+      if n.owned and class.here(n) then names[#names + 1] = n.nsname end
+    end
     self.sys.delete_many(names, true)
     for _, n in ipairs(self.order) do n.ns:close() end  -- open fds keep namespaces alive
     if self.engine then self.engine:close() end

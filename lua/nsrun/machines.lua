@@ -238,13 +238,13 @@ function Machine:argv(...)
     "-o", "ServerAliveCountMax=3", "-S", self.control } do a[#a + 1] = o end
   local n = select("#", ...)
   if n == 0 then
-    for _, o in ipairs { "-M", "-N", "-o", "ControlPersist=no", self.name } do a[#a + 1] = o end
+    for _, o in ipairs { "-M", "-N", "-o", "ControlPersist=no", "--", self.name } do a[#a + 1] = o end
     return a
   elseif ... == false then   -- whether the master is up
-    for _, o in ipairs { "-O", "check", self.name } do a[#a + 1] = o end
+    for _, o in ipairs { "-O", "check", "--", self.name } do a[#a + 1] = o end
     return a
   end
-  for _, o in ipairs { "-o", "ControlMaster=no", "-T", self.name, "--" } do a[#a + 1] = o end
+  for _, o in ipairs { "-o", "ControlMaster=no", "-T", "--", self.name } do a[#a + 1] = o end
   local cmd = {}
   for _, w in ipairs(words(os.getenv("NSRUN_REMOTE") or "nsrun")) do cmd[#cmd + 1] = quote(w) end
   for i = 1, n do cmd[#cmd + 1] = quote((select(i, ...))) end

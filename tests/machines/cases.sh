@@ -66,8 +66,17 @@ check "nsrun --hosts exec: a command in a node on its machine" \
   said 0 0 "$("$NSRUN" --hosts m1,m2 exec dc spine1 -- ip -d -o link show type vxlan 2>&1)" "vxlan id"
 check "nsrun exec on the machine without the node names its machine" \
   said 0 0 "$(on m1 "$NSRUN_REMOTE" exec dc h4-1 -- true 2>&1; on m2 "$NSRUN_REMOTE" exec dc h1-1 -- true 2>&1)" "is on machine m"
+other=$(on m1 "$NSRUN_REMOTE" inspect dc --model | grep -o '"machine":"m2","name":"[^"]*"' | head -n1 | sed 's/.*"name":"//; s/"$//')
+check "the model names the nodes of m2" test -n "$other"
 run --hosts m1,m2 destroy dc
 check "nsrun --hosts destroy: every part" said "$rc" 0 "$out" "m2: destroyed lab dc"
+# a namespace of m1's own named like a node the lab puts on m2 (the same
+# placement every run): not the lab's, left alone when the run removes it
+on m1 ip netns add "$other"
+run --hosts m1,m2 --rm scenarios/datacenter.lua
+check "--rm across machines: passes" test "$rc" = 0
+check "m1's own namespace $other, named like a node of m2, is left alone" said 0 0 "$(on m1 ip netns list)" "^$other\b"
+on m1 ip netns del "$other"
 check "m1 empty after destroy" empty m1
 check "m2 empty after destroy" empty m2
 
