@@ -220,7 +220,7 @@ end
 
 local function spawn(node, dn)
   local log = node.daemon.dirs.log .. "/" .. dn .. ".out"
-  local _, p = node:spawn(argv(node, dn), log)
+  local _, p = node:spawn_here(argv(node, dn), log)
   p.daemon = dn
   node.daemon.procs[#node.daemon.procs + 1] = p
   return p
@@ -275,7 +275,7 @@ function M.start(nodes)
   end
   ready(pending)
   for _, node in ipairs(frr) do
-    local r = node:exec { "vtysh", "-b" }
+    local r = node:exec_here { "vtysh", "-b" }
     if not r.ok then
       fail(("frr in %s: FRR rejects %s: %s"):format(node.name, node.daemon.file,
         (r.stdout .. r.stderr):gsub("%s+$", "")), nil, node.name)

@@ -265,7 +265,7 @@ function Expect:state(cmd, want, opts)
       end
       if why then bad[#bad + 1] = { node = n, why = why, text = text } end
     end
-    if #bad == 0 or core.now() >= deadline then break end
+    if #bad == 0 or require("nsrun.machines").agree(core.now() >= deadline) then break end
     core.sleep(0.5)
   until false
   local r = { name = name, ok = #bad == 0, expect = "state", pairs = #self.src, where = self.where,

@@ -69,7 +69,9 @@ function M.claim(lab, name, kind, fname, make)
     local msg, by = M.taken(lab, "namespace " .. nsname, "ns", nsname)
     M.collide(lab, msg .. "; choose another name or lab prefix", by)
   end
-  local ns = M.journaled(lab, kind .. " " .. nsname, make, nsname)
+  -- across machines, each machine's journal records its own namespaces
+  local here = not lab.part or lab.part.where[nsname] == lab.part.ctx.me
+  local ns = M.journaled(lab, here and kind .. " " .. nsname or nil, make, nsname)
   local node = setmetatable({ lab = lab, name = name, nsname = nsname, ns = ns,
     ifaces = {}, addrs = {}, routes = {}, known = {} }, Node)
   lab.nodes[name] = node

@@ -396,25 +396,6 @@ function Part:sys()
   function sys.attach()
     return nil, "a lab across machines takes no container or process (attach)", core.errno.EOPNOTSUPP
   end
-  function sys.lab_create(name)
-    local j, msg, code = real.lab_create(name)
-    if not j then return j, msg, code end
-    -- the journal here records what is here
-    local wrap = setmetatable({}, { __index = function(_, k)
-      return function(_, ...) return j[k](j, ...) end
-    end })
-    function wrap.add(_, record)
-      local ns = record:match("^ns (.+)$")
-      if ns and where[ns] ~= ctx.me then return true end
-      return j:add(record)
-    end
-    function wrap.undo(_, record)
-      local ns = record:match("^ns (.+)$")
-      if ns and where[ns] ~= ctx.me then return true end
-      return j:undo(record)
-    end
-    return wrap
-  end
   return sys
 end
 

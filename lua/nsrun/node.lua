@@ -376,19 +376,26 @@ end
 -- node:exec("ip route") or node:exec{ "ip", "route" } -> result with
 -- .ok, .status, .stdout, .stderr (tostring gives stdout).  No shell:
 -- a string is split on spaces.  Use node:sh for a shell.
-function Node:exec(cmd)
-  node_arg(self, "exec")
-  local argv = argv_of(cmd, "exec")
+local function exec(node, argv, shared)
   local status, out, err
-  if self.lab.part then   -- on its machine; its result on each
-    status, out, err = require("nsrun.machines").shared(self.lab, self, function() return self.ns:run(argv) end)
+  if shared and node.lab.part then   -- on its machine; its result on each
+    status, out, err = require("nsrun.machines").shared(node.lab, node, function() return node.ns:run(argv) end)
   else
-    status, out, err = self.ns:run(argv)
+    status, out, err = node.ns:run(argv)
   end
-  if not status then fail(out, err, self.name) end
+  if not status then fail(out, err, node.name) end
   return setmetatable({ ok = status == 0, status = status, stdout = out, stderr = err,
     cmd = table.concat(argv, " ") }, Result)
 end
+
+function Node:exec(cmd)
+  node_arg(self, "exec")
+  return exec(self, argv_of(cmd, "exec"), true)
+end
+
+-- node:exec_here(argv) -> result: node:exec on this machine only, for what
+-- each machine does for its own nodes (nsrun's daemons)
+function Node:exec_here(argv) return exec(self, argv, false) end
 
 -- node:sh("ip route | grep default") -> result, through /bin/sh -c.
 function Node:sh(script)
@@ -402,16 +409,16 @@ end
 function Node:spawn(cmd, log)
   node_arg(self, "spawn")
   local argv = argv_of(cmd, "spawn")
-  if self.lab.part and not self.lab.part.spawning then   -- on its machine; its pid on each
-    local part = self.lab.part
-    return require("nsrun.machines").shared(self.lab, self, function()
-      part.spawning = true
-      local ok, pid = pcall(self.spawn, self, argv, log)
-      part.spawning = nil
-      if not ok then error(pid, 0) end
-      return pid
-    end)
+  if self.lab.part then   -- on its machine; its pid on each copy of the script
+    return (require("nsrun.machines").shared(self.lab, self, function() return (self:spawn_here(argv, log)) end))
   end
+  return self:spawn_here(argv, log)
+end
+
+-- node:spawn_here(argv [, log]) -> pid, p: node:spawn on this machine,
+-- for nsrun's own processes (daemons) which each machine starts for its
+-- own nodes.  p: { pid, start, node, cmd, log }, in lab.procs.
+function Node:spawn_here(argv, log)
   log = log or self.lab.journal:dir() .. "/" .. self.nsname .. ".log"
   local journal = not self.lab.dry and self.lab.journal or nil
   local pid, start, code = self.ns:spawn(argv, log, journal)
