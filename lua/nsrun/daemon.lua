@@ -252,8 +252,8 @@ local function ready(pending)
 end
 
 -- start(nodes): start the daemons of nodes, each with .daemon (kind,
--- daemons, profile, dirs; procs gets them), :spawn(argv, log) -> pid, p and
--- :exec(argv) -> { ok, stdout, stderr }: a lab's nodes, or the command
+-- daemons, profile, dirs; procs gets them), :spawn_here(argv, log) -> pid, p
+-- and :exec_here(argv) -> { ok, stdout, stderr }: a lab's nodes, or the command
 -- line's stand-ins for a lab that runs (nsrun fail LAB NODE restart).
 -- zebra everywhere first (the others connect to it), and BIRD; then FRR's
 -- other daemons; then FRR's integrated config, into the running daemons.

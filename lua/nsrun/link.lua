@@ -139,7 +139,7 @@ function Lab:link(...)
   if link.bridge then bridge.join(b, ifb) end
   local mtu = opts.mtu
   if self.part then   -- no more than the machines' underlay carries
-    mtu = self.part:mtu(self, mtu or 1500, tostring(link))
+    mtu = self.part:mtu(mtu or 1500, tostring(link))
     if mtu == 1500 and not opts.mtu then mtu = nil end
   end
   if mtu then link:set { mtu = mtu } end

@@ -165,14 +165,14 @@ local function restart(m, n)
   local stand_in = { name = n.name, nsname = n.ns,
     daemon = { kind = n.daemon.kind, daemons = n.daemon.daemons, file = n.daemon.file,
       profile = n.daemon.profile or "traditional", dirs = daemon.dirs_of(m.lab, n.ns) } }
-  function stand_in:spawn(argv, log)
+  function stand_in:spawn_here(argv, log)
     local pid, start, code = ns:spawn(argv, log, j)
     if not pid then util.fail(start, code) end
     local p = { pid = pid, start = start, node = n.name, cmd = table.concat(argv, " "), log = log }
     keep[#keep + 1] = p
     return pid, p
   end
-  function stand_in:exec(argv)
+  function stand_in:exec_here(argv)
     local status, out, err = ns:run(argv)
     if not status then util.fail(out, err) end
     return { ok = status == 0, stdout = out, stderr = err }
