@@ -126,21 +126,6 @@ run --hosts m1,m2 destroy dc
 check "destroy the clamped lab" test "$rc" = 0
 on m2 ip link set eth0 mtu 1500
 
-# an underlay of jumbo frames: nothing clamped, every link 1500, the VXLAN
-# ends too
-on m1 ip link set eth0 mtu 9000
-on m2 ip link set eth0 mtu 9000
-run --hosts m1,m2 scenarios/datacenter.lua
-check "underlay MTU 9000: every host reaches every host" said "$rc" 0 "$out" "16 nodes reach 16 nodes"
-check "underlay MTU 9000: no clamp" test -z "$(grep "links get MTU" <<<"$out")"
-check "underlay MTU 9000: every interface of every node has MTU 1500" test -z "$(for m in m1 m2; do
-  on "$m" sh -c 'for n in $(ip netns list | cut -d" " -f1); do ip -n "$n" -o link show | grep -v " lo:"; done'
-done | grep -v 'mtu 1500')"
-run --hosts m1,m2 destroy dc
-check "destroy the jumbo-underlay lab" test "$rc" = 0
-on m1 ip link set eth0 mtu 1500
-on m2 ip link set eth0 mtu 1500
-
 # --- a machine lost -------------------------------------------------------------
 run --hosts m1,m3 scenarios/datacenter.lua
 check "datacenter.lua over m1,m3 (then m3 is lost)" test "$rc" = 0
