@@ -65,12 +65,14 @@ local Machine = { __name = "nsrun.machine" }
 Machine.__index = Machine
 
 -- machine:argv(...) -> the ssh command line that runs `nsrun ...` there,
--- over the machine's control master; machine:argv() the master itself,
+-- over the machine's control master (machine.control, if any; machine.tty:
+-- with a terminal); machine:argv() the master itself,
 -- machine:argv(false) the check that it is up
 function Machine:argv(...)
   local a = words(os.getenv("NSRUN_SSH") or "ssh")
   for _, o in ipairs { "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5",
-    "-o", "ServerAliveCountMax=3", "-S", self.control } do a[#a + 1] = o end
+    "-o", "ServerAliveCountMax=3" } do a[#a + 1] = o end
+  if self.control then a[#a + 1] = "-S"; a[#a + 1] = self.control end
   local n = select("#", ...)
   if n == 0 then
     for _, o in ipairs { "-M", "-N", "-o", "ControlPersist=no", "--", self.name } do a[#a + 1] = o end
@@ -79,7 +81,7 @@ function Machine:argv(...)
     for _, o in ipairs { "-O", "check", "--", self.name } do a[#a + 1] = o end
     return a
   end
-  for _, o in ipairs { "-o", "ControlMaster=no", "-T", "--", self.name } do a[#a + 1] = o end
+  for _, o in ipairs { "-o", "ControlMaster=no", self.tty and "-t" or "-T", "--", self.name } do a[#a + 1] = o end
   local cmd = {}
   for _, w in ipairs(words(os.getenv("NSRUN_REMOTE") or "nsrun")) do cmd[#cmd + 1] = quote(w) end
   for i = 1, n do cmd[#cmd + 1] = quote((select(i, ...))) end
@@ -765,14 +767,9 @@ function M.command(name, argv, opts)
   local status = 0
   local root = core.root()
   for _, mname in ipairs(order) do
-    local m = setmetatable({ name = mname, control = "none" }, Machine)
-    local a = m:argv("exec", labname, table.concat(by[mname], ","), table.unpack(rest))
-    -- no control master for one command: the terminal is the user's (-t)
-    for i = #a, 1, -1 do
-      if a[i] == "-S" then table.remove(a, i); table.remove(a, i) end
-      if a[i] == "-T" then a[i] = #order == 1 and #nodes == 1 and core.isatty(0) and "-t" or "-T" end
-    end
-    local st = root:exec(a)
+    -- no control master for one command; one node: the user's terminal (-t)
+    local m = setmetatable({ name = mname, tty = #nodes == 1 and core.isatty(0) }, Machine)
+    local st = root:exec(m:argv("exec", labname, table.concat(by[mname], ","), table.unpack(rest)))
     if #order == 1 then status = st or 1 elseif st ~= 0 then status = 1 end
   end
   root:close()
