@@ -38,11 +38,11 @@ sampler() {
 # one whole run: "wall build addresses routes destroy links nroutes" (destroy: from the
 # summary line, printed before --rm removes the lab, to nsrun's exit)
 run() {
-  local k=$1 t0 t1 up line out=
+  local k=$1 flags=${2:-} t0 t1 up line out=
   t0=$(now)
   while IFS= read -r line; do
     [[ $line == *"was up"* ]] && { up=$(now); out=$line; }
-  done < <("$NSRUN" --rm scenarios/fattree.lua k="$k" sample=100 2>&1)
+  done < <("$NSRUN" $flags --rm scenarios/fattree.lua k="$k" sample=100 2>&1)
   t1=$(now)
   [ -n "$out" ] || { echo "fail"; return; }
   echo "$(sub "$t1" "$t0") $(echo "$out" | sed -n 's/.*build \([0-9.]*\) s, addresses \([0-9.]*\) s, routes \([0-9.]*\) s.*/\1 \2 \3/p') $(sub "$t1" "$up") $(echo "$out" | sed -n 's/.* \([0-9]*\) links, .* \([0-9]*\) routes .*/\1 \2/p')"
@@ -89,16 +89,18 @@ for k in ${SIZES//,/ }; do
 done
 
 ctol=${ctol:-$(tenth 500)}
-# CYCLES runs of k=CYCLE_K; $1: "overlap" (back to back) or "wait" (each
-# once the kernel has freed the last)
+# CYCLES runs of k=CYCLE_K; $1: "overlap" (back to back), "await" (back to
+# back, each run's destroy waiting for the kernel: nsrun --rm --wait) or
+# "wait" (each once the kernel has freed the last, its memory back)
 cycles() {
-  local mode=$1 one= i wall build routes destroy freed total t0
+  local mode=$1 one= i wall build routes destroy freed total t0 flags=
   settle "$base" "$ctol" >/dev/null
   sampler "$(avail)" >"$dir/scale-$mode.dat" & s=$!
   t0=$(now)
   for i in $(seq 1 "$CYCLES"); do
     if [ "$mode" = wait ] && [ "$i" -gt 1 ]; then settle "$base" "$ctol" >/dev/null; fi
-    read -r wall build _ routes destroy _ <<<"$(run "$CYCLE_K")"
+    [ "$mode" = await ] && flags=--wait
+    read -r wall build _ routes destroy _ <<<"$(run "$CYCLE_K" "$flags")"
     one=${one:-$build}
     echo "| $i | $wall | $build | $(printf '%.2f' "$(echo "scale=3; $build / $one" | bc)") | $routes | $destroy |" >>"$OUT"
     echo "$mode cycle $i: $wall s, build $build s" >&2
@@ -117,6 +119,14 @@ cycles() {
   echo "|---|---|---|---|---|---|"
 } >>"$OUT"
 cycles overlap
+{
+  echo
+  echo "## $CYCLES builds and destroys of k=$CYCLE_K back to back, each destroy waiting for the kernel (\`nsrun --rm --wait\`)"
+  echo
+  echo "| cycle | whole run s | build s | build, ratio to the first | routes s | destroy s |"
+  echo "|---|---|---|---|---|---|"
+} >>"$OUT"
+cycles await
 {
   echo
   echo "## $CYCLES builds and destroys of k=$CYCLE_K, each once the kernel has freed the last"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "lab.h"
+#include "netns.h"
 #include "hostlimits.h"
 #include "nsrun.h"
 
@@ -95,6 +96,19 @@ static int l_lab_destroy(lua_State *L)
 		return 4;
 	}
 	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* await_freed(seconds) -> true (the kernel is done), false (still freeing after
+ * seconds) | nil, message, errno */
+static int l_await_freed(lua_State *L)
+{
+	nsr_error e = { 0 };
+	int r = nsr_ns_await_freed((int)(luaL_checknumber(L, 1) * 1000), &e);
+
+	if (r < 0)
+		return nsrun_result(L, r, &e);
+	lua_pushboolean(L, r);
 	return 1;
 }
 
@@ -202,6 +216,7 @@ static const luaL_Reg funcs[] = {
 	{ "lab_create", l_lab_create },
 	{ "journal_open", l_journal_open },
 	{ "lab_destroy", l_lab_destroy },
+	{ "await_freed", l_await_freed },
 	{ "lab_read", l_lab_read },
 	{ "lab_names", l_lab_names },
 	{ "journal_parse", l_journal_parse },

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
+#include <linux/rtnetlink.h>
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
 #include <sched.h>
@@ -15,7 +16,9 @@
 #include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "link.h"
@@ -406,6 +409,112 @@ int nsr_ns_open_initial(nsr_ns **out, nsr_error *e)
 		return nsr_fail(e, -ENOMEM, "open the initial network namespace");
 	}
 	return 0;
+}
+
+/* An unnamed namespace of ours, with its socket: label names it in messages. */
+static int ns_unnamed(const char *label, nsr_ns **out, nsr_error *e)
+{
+	int fd, err = 0;
+
+	*out = NULL;
+	if (home() < 0)
+		return nsr_fail(e, -errno, "open own network namespace");
+	if (unshare(CLONE_NEWNET) < 0)
+		return nsr_fail(e, -errno, "namespace %s: unshare", label);
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(*out = ns_new(label, fd))) {
+		err = nsr_fail(e, fd < 0 ? -errno : -ENOMEM, "namespace %s", label);
+		if (fd >= 0)
+			close(fd);
+	} else {
+		(*out)->fresh = 1;
+		(*out)->next_ifindex = 2;
+		if ((err = nsr_nl_open(*out)) < 0)
+			nsr_fail(e, err, "netlink socket in %s", label);
+	}
+	if (setns(home(), CLONE_NEWNET) < 0 && err == 0)
+		err = nsr_fail(e, -errno, "return to own network namespace");
+	if (err < 0) {
+		nsr_ns_close(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+/* A socket in ns that hears its links come and go (RTNLGRP_LINK). */
+static int link_listener(nsr_ns *ns, nsr_error *e)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd, err;
+
+	if ((err = nsr_ns_enter(ns, e)) < 0)
+		return err;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		err = nsr_fail(e, -errno, "netlink listener in %s", nsr_ns_label(ns));
+		if (fd >= 0)
+			close(fd);
+		fd = err;
+	}
+	if (nsr_ns_leave(fd < 0 ? NULL : e) < 0 && fd >= 0) {
+		close(fd);
+		fd = e->code;
+	}
+	return fd;
+}
+
+/* Read what fd has heard: 1 once RTM_DELLINK of ifindex came, 0 if not yet. */
+static int heard_gone(int fd, int ifindex)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n))
+			if (h->nlmsg_type == RTM_DELLINK &&
+			    ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index == ifindex)
+				return 1;
+	return 0;
+}
+
+int nsr_ns_await_freed(int timeout_ms, nsr_error *e)
+{
+	nsr_ns *watch = NULL, *witness = NULL;
+	int fd = -1, ifindex, err, done = 0;
+	struct timespec t0, now;
+
+	if ((err = ns_unnamed("freed-watch", &watch, e)) < 0 ||
+	    (fd = err = link_listener(watch, e)) < 0 ||
+	    (err = ns_unnamed("freed-witness", &witness, e)) < 0 ||
+	    (err = nsr_veth_add(watch, "witness", witness, "witness", NULL, NULL, e)) < 0 ||
+	    (err = ifindex = nsr_ifindex(watch, "witness", e)) < 0)
+		goto out;
+	/* Released after every namespace released before: freed in the same
+	 * batch or a later one.  Its veth goes with it, its peer too. */
+	nsr_ns_close(witness);
+	witness = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!(done = heard_gone(fd, ifindex))) {
+		int left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - (int)((now.tv_sec - t0.tv_sec) * 1000 +
+					  (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			break;
+		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, left);
+	}
+	/* The batch announced its devices gone while it still held rtnl_lock
+	 * for the rest: a request that takes the lock returns after it. */
+	if (done)
+		err = nsr_link_set_up(watch, "lo", 1, e);
+out:
+	if (fd >= 0)
+		close(fd);
+	nsr_ns_close(witness);
+	nsr_ns_close(watch);
+	return err < 0 ? err : done;
 }
 
 int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e)

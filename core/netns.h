@@ -97,6 +97,16 @@ int nsr_ns_delete(const char *name, int missing_ok, nsr_error *e);
  * failed, and the first one's error in e. */
 int nsr_ns_delete_many(char *const *names, int n, int missing_ok, nsr_error *e);
 
+/* Wait, at most timeout_ms, until the kernel has unregistered the devices
+ * of every network namespace released before the call (deleted and no
+ * longer held: their freeing queued).  The kernel frees namespaces in a
+ * worker, batch after batch, and unregisters a batch's devices under one
+ * hold of rtnl_lock: a lab built meanwhile waits for it at every request.
+ * A witness tells when: a namespace of ours released now is freed after
+ * them, and the peer it takes along, in another namespace of ours, is
+ * announced gone.  1 when that came, 0 on timeout, or -errno. */
+int nsr_ns_await_freed(int timeout_ms, nsr_error *e);
+
 /* The names under /run/netns (`ip netns list`), sorted, malloc'd: free each
  * and the array. */
 int nsr_ns_list(char ***names, int *n, nsr_error *e);

@@ -44,7 +44,7 @@ end
 function M.destroy(name, opts)
   util.string_arg(name, 1, "destroy")
   for _, lab in ipairs(Lab.opened) do
-    if lab.name == name and not lab.destroyed then return lab:destroy() end
+    if lab.name == name and not lab.destroyed then return lab:destroy(opts and { wait = opts.wait }) end
   end
   local ok, msg, code, problems = core.lab_destroy(name, opts and opts.force)
   if not ok then
@@ -52,6 +52,7 @@ function M.destroy(name, opts)
     e.problems = problems
     error(e, 0)
   end
+  if opts and opts.wait then Lab.await_freed(name) end
   return true
 end
 

@@ -50,6 +50,8 @@ args.spines == 4).
 options:
   --rm      destroy the script's labs when it ends
   --keep    keep the labs even when the script fails (to debug them)
+  --wait    when nsrun removes the labs (--rm, a failed script), return only
+            once the kernel has freed them: the next lab builds at full speed
   --no-preflight
             skip the dry rehearsal that first looks for names already taken
             (namespaces, host interfaces, labs) and, if any, makes nothing
@@ -83,6 +85,7 @@ function M.main(argv)
     elseif o == "--version" or o == "-V" then print("nsrun " .. nsrun.version) return 0
     elseif o == "--rm" then opts.rm = true
     elseif o == "--keep" then opts.keep = true
+    elseif o == "--wait" then opts.wait = true
     elseif o == "--no-preflight" then opts.no_preflight = true
     elseif o == "--hosts" or o:find("^%-%-hosts=") then
       local v = o:match("^%-%-hosts=(.*)$")

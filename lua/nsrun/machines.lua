@@ -506,7 +506,7 @@ function M.serve()
   if verdict and verdict.commit then
     local fine = true
     if h.rm then
-      fine = script.teardown(labs)
+      fine = script.teardown(labs, nil, h.wait)
     else
       for _, lab in ipairs(labs) do if not lab.destroyed then lab:save() end end
     end
@@ -597,7 +597,7 @@ function M.execute(path, list, opts)
   local seed = math.floor(core.now() * 1000) % 0x7fffffff
   for _, m in ipairs(ms) do
     send(m.pw, { machine = m.name, placement = placement, addr = addr, mtu = limit, policy = policy,
-      seed = seed, script = text, path = path, args = list, rm = opts.rm, keep = opts.keep })
+      seed = seed, script = text, path = path, args = list, rm = opts.rm, wait = opts.wait, keep = opts.keep })
   end
   -- the script here: the whole model, the probes gathered
   M.ctx = { seq = 0, machines = ms, placement = placement, addr = addr, mtu = limit, policy = policy }

@@ -152,11 +152,11 @@ end
 
 -- teardown(labs [, why]) -> true, or false when a lab could not be removed
 -- (said on stderr); why: said for each lab removed
-function M.teardown(labs, why)
+function M.teardown(labs, why, wait)
   local status = true
   for _, lab in ipairs(labs) do
     if not lab.destroyed then
-      local ok, e = pcall(lab.destroy, lab)
+      local ok, e = pcall(lab.destroy, lab, { wait = wait })
       if not ok then
         eprintf("nsrun: removing lab %s: %s\n", lab.name, tostring(e))
         status = false

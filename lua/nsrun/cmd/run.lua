@@ -6,7 +6,7 @@ local util = require "nsrun.util"
 local eprintf = util.eprintf
 
 local M = {
-  usage = "nsrun [--rm | --keep] [--no-preflight] [--hosts A,B,...] [--mtu-policy clamp|refuse] SCRIPT [ARG...]",
+  usage = "nsrun [--rm [--wait] | --keep] [--no-preflight] [--hosts A,B,...] [--mtu-policy clamp|refuse] SCRIPT [ARG...]",
   summary = "run a scenario; its lab stays up",
 }
 
@@ -57,7 +57,7 @@ function M.run(path, list, opts)
   if not ok then
     eprintf("nsrun: %s\n", e)
     if opts.keep then script.keep(labs, "for debugging (--keep)")
-    else script.teardown(labs, "the script failed") end
+    else script.teardown(labs, "the script failed", opts.wait) end
     -- os.exit(n): the script's own status (77 "skipped", say), as lua.c
     status = math.tointeger(status)
     return status and status > 0 and status < 256 and status or 1
@@ -69,7 +69,7 @@ function M.run(path, list, opts)
       hints(lab, opts.rm)
     end
   end
-  if opts.rm and not script.teardown(labs, "--rm") then return 1 end
+  if opts.rm and not script.teardown(labs, "--rm", opts.wait) then return 1 end
   for _, r in ipairs(results) do if not r.ok then return 1 end end
   return 0
 end

@@ -1,5 +1,5 @@
 -- nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--plot FILE]
--- [--golden DIR [--update-golden]] [--keep] SCRIPT [KEY=VALUE...]...: each
+-- [--golden DIR [--update-golden]] [--keep] [--wait] SCRIPT [KEY=VALUE...]...: each
 -- scenario built, checked and destroyed, one after another, with the
 -- key=value arguments that follow it.
 -- Exit: 0 all expectations hold; 1 one failed; 2 a scenario could not run.
@@ -12,7 +12,7 @@ local eprintf = util.eprintf
 
 local M = {
   usage = "nsrun test [--tap] [--junit FILE] [--json FILE] [--graph FILE] [--plot FILE] "
-    .. "[--golden DIR [--update-golden]] [--keep] [--no-preflight] SCRIPT [KEY=VALUE...]...",
+    .. "[--golden DIR [--update-golden]] [--keep] [--wait] [--no-preflight] SCRIPT [KEY=VALUE...]...",
   summary = "build, check and destroy each scenario",
 }
 
@@ -81,7 +81,8 @@ local function run_one(path, list, opts)
 end
 
 function M.run(argv, global)
-  local opts, scripts, i = { hosts = global and global.hosts, mtu_policy = global and global.mtu_policy }, {}, 1
+  local opts, scripts, i = { hosts = global and global.hosts, mtu_policy = global and global.mtu_policy,
+    wait = global and global.wait }, {}, 1
   while argv[i] do
     local a = argv[i]
     if a == "--tap" then opts.tap = true
@@ -90,6 +91,7 @@ function M.run(argv, global)
       if not argv[i + 1] then return require("nsrun.cli").usage_error("test", a .. " needs a file") end
       opts[a:sub(3)] = argv[i + 1]; i = i + 1
     elseif a == "--keep" then opts.keep = true
+    elseif a == "--wait" then opts.wait = true
     elseif a == "--no-preflight" then opts.no_preflight = true
     elseif a:sub(1, 1) == "-" then return require("nsrun.cli").usage_error("test", "unknown option " .. a)
     elseif a:match("^[%a_][%w_%-]*=") then
@@ -110,7 +112,7 @@ function M.run(argv, global)
   end
   local runs = {}
   local graphs = { models = {}, failures = {} }
-  for _, sc in ipairs(scripts) do
+  for i, sc in ipairs(scripts) do
     local run, labs = run_one(sc.path, sc.args, opts)
     if opts.graph then
       for _, lab in ipairs(labs) do
@@ -123,7 +125,8 @@ function M.run(argv, global)
       end
     end
     if opts.keep then script.keep(labs, "(--keep)")
-    elseif not script.teardown(labs) and run.status ~= "error" then
+    -- the next scenario builds and measures on a kernel done freeing this one
+    elseif not script.teardown(labs, nil, opts.wait or i < #scripts) and run.status ~= "error" then
       run.status, run.error = "error", "its lab could not be removed"
     end
     runs[#runs + 1] = run
