@@ -150,8 +150,9 @@ function M.preflight(path, list, opts)
   return table.concat(taken, "\n")
 end
 
--- teardown(labs [, why]) -> true, or false when a lab could not be removed
--- (said on stderr); why: said for each lab removed
+-- teardown(labs [, why [, wait]]) -> true, or false when a lab could not be
+-- removed (said on stderr); why: said for each lab removed; wait: return once
+-- the kernel has freed them (lab:destroy { wait = true })
 function M.teardown(labs, why, wait)
   local status = true
   for _, lab in ipairs(labs) do

@@ -39,4 +39,33 @@ check "destroy --wait returned once the kernel had freed p4-edge2 (its veth's pe
   bash -c "! ip -n tw-out link show tw-peer"
 ip netns del tw-out
 expect_clean "after destroying the dual-stack fabric"
+
+# The same witness for nsrun --rm --wait and for nsrun test, which waits
+# between scenarios: a scenario hangs a veth of the test's own on an edge
+# switch; after the run, or when the next scenario starts, its peer is gone.
+tmp=$(mktemp -d)
+cat >"$tmp/witness.lua" <<'LUA'
+local lab = require("nsrun").lab("wit", { prefix = "wit-" })
+local t = lab:fattree(4)
+lab:autoaddr()
+lab:expect(t.hosts[1]):reaches(t.hosts[2])
+assert(os.execute("ip netns add tw-out && ip -n tw-out link add tw-peer type veth peer name tw-in netns wit-p4-edge2"))
+LUA
+cat >"$tmp/gone.lua" <<'LUA'
+local nsrun = require "nsrun"
+if os.execute("ip -n tw-out link show tw-peer >/dev/null 2>&1") then nsrun.fail("tw-peer is still there") end
+local lab = nsrun.lab("gone", { prefix = "gone-" })
+lab:link(lab:host "a", lab:host "b")
+lab:autoaddr()
+lab:expect(lab.nodes.a):reaches(lab.nodes.b)
+LUA
+check "nsrun --rm --wait" "$NSRUN" --rm --wait "$tmp/witness.lua"
+check "--rm --wait returned once the kernel had freed the lab (its veth's peer is gone)" \
+  bash -c "! ip -n tw-out link show tw-peer"
+ip netns del tw-out
+check "nsrun test: the next scenario starts once the kernel has freed the last one's lab" \
+  "$NSRUN" test "$tmp/witness.lua" "$tmp/gone.lua"
+ip netns del tw-out
+rm -rf "$tmp"
+expect_clean "after --rm --wait and nsrun test"
 finish
