@@ -4,8 +4,9 @@
 # each arity, each started once the kernel has freed the previous lab (its
 # memory back within a tenth of what the lab took, or 300 s); then CYCLES builds and destroys of a
 # k=CYCLE_K fabric back to back (the kernel's freeing of one lab overlapping
-# the next build), and CYCLES more each started once the kernel has freed
-# the last.  The kernel's memory in use is sampled every 0.2 s throughout.
+# the next build), CYCLES more back to back with `nsrun --rm --wait` (each
+# destroy waiting for the kernel), and CYCLES more each started once the
+# kernel has freed the last (its memory back).  The kernel's memory in use is sampled every 0.2 s throughout.
 # Writes $OUT (a Markdown table), and beside it scale.dat, scale-*.dat and
 # scale.png (gnuplot, bench/scale.gp).
 #   SIZES=8,16,24,32,40 CYCLES=5 CYCLE_K=16 OUT=bench/results/scale.md bash bench/scale.sh
