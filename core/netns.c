@@ -487,8 +487,8 @@ int nsr_ns_await_freed(int timeout_ms, nsr_error *e)
 	if ((err = ns_unnamed("freed-watch", &watch, e)) < 0 ||
 	    (fd = err = link_listener(watch, e)) < 0 ||
 	    (err = ns_unnamed("freed-witness", &witness, e)) < 0 ||
-	    (err = nsr_veth_add(watch, "witness", witness, "witness", NULL, NULL, e)) < 0 ||
-	    (err = ifindex = nsr_ifindex(watch, "witness", e)) < 0)
+	    (err = nsr_veth_add(watch, "seen", witness, "witness", NULL, NULL, e)) < 0 ||
+	    (err = ifindex = nsr_ifindex(watch, "seen", e)) < 0)
 		goto out;
 	/* Released after every namespace released before: freed in the same
 	 * batch or a later one.  Its veth goes with it, its peer too. */

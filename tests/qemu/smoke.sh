@@ -70,9 +70,12 @@ check "nsrun --rm netem.lua: the impairment checks pass (got $st)" test "$st" = 
 
 # VLANs (router-on-a-stick), VRFs, a rule, dummy, bond, VXLAN, macvlan,
 # read back with ip -d -j and bridge -j, and pinged
-nsrun --rm /tests/scenarios/devices.lua
+# --wait: on this kernel too, nsrun sees when the kernel has freed the lab
+nsrun --rm --wait /tests/scenarios/devices.lua 2>/tmp/devices.err
 st=$?
-check "nsrun --rm devices.lua: the device checks pass (got $st)" test "$st" = 0
+check "nsrun --rm --wait devices.lua: the device checks pass (got $st)" test "$st" = 0
+check "--wait: the kernel freed the lab, and nsrun saw it ($(grep -m1 'freeing\|cannot wait' /tmp/devices.err))" \
+  sh -c "! grep -q 'freeing\|cannot wait' /tmp/devices.err"
 
 # attach by PID, IPv6, a bridge in a node, exec and spawn (kernel.lua)
 unshare -n sleep 300 &
