@@ -5,6 +5,8 @@
 -- which together pick the branch of a multipath route the kernel's hash
 -- takes -- then the outgoing link's state; the way back likewise, from the
 -- address the echo was sent to.
+local core = require "nsrun.core"
+
 local M = {}
 
 -- an address as the kernel writes it (IPv6: "fd00::a00:102" for
@@ -79,7 +81,11 @@ function M.walk(lab, from, addr, owner, src)
       return broke(("a loop: %s"):format(table.concat(hops, " -> ")), { node = cur.name, what = "a loop" })
     end
     seen[cur] = true
-    local r, msg = cur.ns:route_get(addr, { src = src, iif = iif, proto = proto })
+    local r, msg, code = cur.ns:route_get(addr, { src = src, iif = iif, proto = proto })
+    if not r and code == core.errno.EOPNOTSUPP then
+      -- a node on another machine (nsrun --hosts): its kernel is not read from here
+      return broke(("not traced: %s (paths are not traced across machines)"):format(msg))
+    end
     if not r then
       return broke(("%s has no route to %s (%s)%s"):format(cur.name, addr,
         msg:match(": ([^:]+)$") or msg, down_links(cur)), { node = cur.name, what = "no route" })

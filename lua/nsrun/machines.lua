@@ -352,88 +352,97 @@ end
 
 -- probe(sources, targets, pairs, opts): core.probe over the machines: each
 -- probes the pairs whose source is its own, the controller gathers them
--- into one result, as core.probe gives it for the whole lab.
+-- into one result, as core.probe gives it for the whole lab, and hands
+-- every machine that result.  With no pair list (every source to every
+-- target but itself, as core.probe) no machine lists all the pairs: each
+-- makes its own sources' and numbers them as core.probe would.  A machine
+-- sends its answered pairs' RTTs (and their numbers only if opts.rtts asks
+-- for them) and its failures: what the result needs, no more.
 function M.probe(sources, targets, plist, opts)
-  local ctx = M.ctx
-  if not plist then   -- every source to every target but itself, as core.probe
-    plist = {}
-    for i = 1, #sources do
-      for j = 1, #targets do
-        if i ~= j then plist[#plist + 1] = i; plist[#plist + 1] = j end
-      end
+  local T = #targets
+  local n = plist and #plist // 2 or #sources * T - math.min(#sources, T)
+  local mine = {}
+  if M.ctx.me then
+    local own, map, lpairs, back = {}, {}, {}, {}
+    local function add(s, t, k)
+      if not map[s] then own[#own + 1] = sources[s]; map[s] = #own end
+      lpairs[#lpairs + 1] = map[s]
+      lpairs[#lpairs + 1] = t
+      back[#back + 1] = k
     end
-  end
-  local entries = {}
-  if ctx.me then
-    local mine, map, lpairs, back = {}, {}, {}, {}
-    for k = 1, #plist, 2 do
-      local s = plist[k]
-      if type(sources[s]) == "userdata" then
-        if not map[s] then mine[#mine + 1] = sources[s]; map[s] = #mine end
-        lpairs[#lpairs + 1] = map[s]
-        lpairs[#lpairs + 1] = plist[k + 1]
-        back[#back + 1] = (k + 1) // 2
+    if plist then
+      for k = 1, #plist, 2 do
+        if type(sources[plist[k]]) == "userdata" then add(plist[k], plist[k + 1], (k + 1) // 2) end
+      end
+    else
+      for i = 1, #sources do
+        if type(sources[i]) == "userdata" then
+          local before = (i - 1) * T - math.min(i - 1, T)   -- the pairs of sources 1 .. i-1
+          for j = 1, T do
+            if j ~= i then add(i, j, before + j - (j > i and 1 or 0)) end
+          end
+        end
       end
     end
     if #back > 0 then
       local o = {}
       for k, v in pairs(opts or {}) do o[k] = v end
       o.rtts = true
-      local res, msg, code = core.probe(mine, targets, lpairs, o)
+      local res, msg, code = core.probe(own, targets, lpairs, o)
       if not res then
-        entries = { { error = msg, errno = code } }
+        mine = { error = msg, errno = code }
       else
         local src_of = {}
         for s, ls in pairs(map) do src_of[ls] = s end
-        for i, j in ipairs(back) do
-          if res.rtts[i] then entries[#entries + 1] = { i = j, rtt = res.rtts[i] } end
-        end
-        -- failed pairs in pair order; find each one's index
+        mine = { rtts = {}, at = opts and opts.rtts and {} or nil, failed = {} }
+        -- failed pairs in pair order; find each one's number
         local pending = {}
-        for i, j in ipairs(back) do
-          if not res.rtts[i] then
+        for i, k in ipairs(back) do
+          if res.rtts[i] then
+            mine.rtts[#mine.rtts + 1] = res.rtts[i]
+            if mine.at then mine.at[#mine.at + 1] = k end
+          else
             local key = lpairs[2 * i - 1] .. ":" .. lpairs[2 * i]
             pending[key] = pending[key] or {}
-            table.insert(pending[key], j)
+            table.insert(pending[key], k)
           end
         end
         for _, f in ipairs(res.failed) do
-          local key = f.src .. ":" .. f.dst
-          local j = table.remove(pending[key], 1)
+          local k = table.remove(pending[f.src .. ":" .. f.dst], 1)
           f.src = src_of[f.src]
-          entries[#entries + 1] = { i = j, fail = f }
+          mine.failed[#mine.failed + 1] = { i = k, fail = f }
         end
       end
     end
   end
-  local all = M.sync("probe", entries, function(parts)
-    local out = {}
-    for _, p in ipairs(parts) do for _, e in ipairs(p) do out[#out + 1] = e end end
-    return out
+  local res = M.sync("probe", mine, function(parts)
+    local got, fails, rtts = {}, {}, opts and opts.rtts and {}
+    for _, p in ipairs(parts) do
+      if p.error then return { error = p.error, errno = p.errno } end
+      for k, v in ipairs(p.rtts or {}) do
+        got[#got + 1] = v
+        if rtts then rtts[p.at[k]] = v end
+      end
+      for _, f in ipairs(p.failed or {}) do fails[#fails + 1] = f end
+    end
+    table.sort(fails, function(a, b) return a.i < b.i end)
+    local r = { failed = {}, pairs = n, ok = #got }
+    for k, f in ipairs(fails) do r.failed[k] = f.fail end
+    if #got > 0 then
+      local sum = 0
+      for _, v in ipairs(got) do sum = sum + v end
+      table.sort(got)
+      r.rtt_min, r.rtt_max, r.rtt_avg = got[1], got[#got], sum / #got
+      local h = #got // 2
+      r.rtt_median = #got % 2 == 1 and got[h + 1] or (got[h] + got[h + 1]) / 2
+    end
+    if rtts then
+      for i = 1, n do rtts[i] = rtts[i] or false end
+      r.rtts = rtts
+    end
+    return r
   end)
-  -- one result, as core.probe's
-  local n = #plist // 2
-  local res = { failed = {}, pairs = n, ok = 0 }
-  local rtts, fails = {}, {}
-  for i = 1, n do rtts[i] = false end
-  for _, e in ipairs(all) do
-    if e.error then return nil, e.error, e.errno end
-    if e.rtt then rtts[e.i] = e.rtt else fails[#fails + 1] = e end
-  end
-  table.sort(fails, function(a, b) return a.i < b.i end)
-  for k, e in ipairs(fails) do res.failed[k] = e.fail end
-  local got = {}
-  for i = 1, n do if rtts[i] then got[#got + 1] = rtts[i] end end
-  res.ok = #got
-  if #got > 0 then
-    local sum = 0
-    for _, v in ipairs(got) do sum = sum + v end
-    table.sort(got)
-    res.rtt_min, res.rtt_max, res.rtt_avg = got[1], got[#got], sum / #got
-    local h = #got // 2
-    res.rtt_median = #got % 2 == 1 and got[h + 1] or (got[h] + got[h + 1]) / 2
-  end
-  if opts and opts.rtts then res.rtts = rtts end
+  if res.error then return nil, res.error, res.errno end
   return res
 end
 

@@ -80,6 +80,25 @@ on m1 ip netns del "$other"
 check "m1 empty after destroy" empty m1
 check "m2 empty after destroy" empty m2
 
+# failures gathered from both machines: every failed pair named, in pair
+# order, as one machine reports them
+printf '%s\n' 'local nsrun = require "nsrun"' 'local lab = nsrun.lab "fails"' \
+  'local t = lab:leafspine { spines = 2, leaves = 4, hosts = 2 }' 'lab:autoaddr()' 'lab:autoroute()' \
+  '-- h4-2 cut off from its leaf: 14 of the 56 pairs fail, their sources on both machines' \
+  'for _, l in ipairs(lab.links) do if l.a.node.name == "h4-2" then l:down() end end' \
+  'lab:expect(t.hosts):reaches(t.hosts)' 'lab:expect(t.hosts[1]):does_not_reach(lab.nodes["h4-2"])' \
+  >"$work/fails.lua"
+run --hosts m1,m2 --rm "$work/fails.lua"
+check "a failing check over m1,m2: exit 1, 14 of 56 pairs failed" said "$rc" 1 "$out" \
+  "FAIL 8 nodes reach 8 nodes (56 pairs, 14 failed)"
+check "... and the pair that must not answer does not" said "$rc" 1 "$out" "ok   h1-1 does not reach h4-2 (1 pair)"
+want="h1-1 h1-2 h2-1 h2-2 h3-1 h3-2 h4-1"
+want="$(for h in $want; do echo "$h -> h4-2"; done; for h in $want; do echo "h4-2 -> $h"; done)"
+check "... every failed pair named, in pair order" test "$(grep -o 'h[0-9]-[0-9] -> h[0-9]-[0-9]' <<<"$out")" = "$want"
+check "... no path claimed where it was not traced (the controller reads no node's kernel)" \
+  said "$rc" 1 "$out" "h1-1 -> h4-2 (10.0.3.3): no answer to 3 echoes; not traced: h1-1 is on machine m"
+check "m1 empty after the failing run" wait_empty m1 m2
+
 # --- three machines -----------------------------------------------------------
 run --hosts m1,m2,m3 scenarios/datacenter.lua spines=3 leaves=6 hosts=2
 check "datacenter.lua over m1,m2,m3: every host reaches every host" said "$rc" 0 "$out" "12 nodes reach 12 nodes"
