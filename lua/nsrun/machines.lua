@@ -524,7 +524,7 @@ function M.serve()
   end
   -- the run failed here or elsewhere, or the controller is gone
   if h.keep then script.keep(labs, ("on machine %s for debugging (--keep)"):format(h.machine))
-  else script.teardown(labs) end
+  else script.teardown(labs, nil, h.wait) end
   return 1
 end
 

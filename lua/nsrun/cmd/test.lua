@@ -47,13 +47,13 @@ end
 
 -- One scenario: its run record { script, status, error, results, seconds }
 -- and the labs it opened.
-local function run_one(path, list, opts)
+local function run_one(path, list, opts, wait)
   local first = #nsrun.opened + 1
   local t0 = script.now()
   local ok, e, labs, results
   if opts.hosts then   -- across machines: each removes its part once the script passed
     local r = require("nsrun.machines").execute(path, list, { hosts = opts.hosts, rm = not opts.keep,
-      keep = opts.keep, mtu_policy = opts.mtu_policy })
+      wait = wait, keep = opts.keep, mtu_policy = opts.mtu_policy })
     ok, e, labs, results = r.ok, table.concat(r.errors, "; "), r.labs or {}, r.results or {}
   else
     ok, e = true, script.preflight(path, list, opts)
@@ -113,7 +113,9 @@ function M.run(argv, global)
   local runs = {}
   local graphs = { models = {}, failures = {} }
   for i, sc in ipairs(scripts) do
-    local run, labs = run_one(sc.path, sc.args, opts)
+    -- the next scenario builds and measures on a kernel done freeing this one
+    local wait = opts.wait or i < #scripts
+    local run, labs = run_one(sc.path, sc.args, opts, wait)
     if opts.graph then
       for _, lab in ipairs(labs) do
         local failures = {}
@@ -125,8 +127,7 @@ function M.run(argv, global)
       end
     end
     if opts.keep then script.keep(labs, "(--keep)")
-    -- the next scenario builds and measures on a kernel done freeing this one
-    elseif not script.teardown(labs, nil, opts.wait or i < #scripts) and run.status ~= "error" then
+    elseif not script.teardown(labs, nil, wait) and run.status ~= "error" then
       run.status, run.error = "error", "its lab could not be removed"
     end
     runs[#runs + 1] = run
