@@ -152,20 +152,22 @@ end
 
 -- teardown(labs [, why [, wait]]) -> true, or false when a lab could not be
 -- removed (said on stderr); why: said for each lab removed; wait: return once
--- the kernel has freed them (lab:destroy { wait = true })
+-- the kernel has freed them (once for all: nsrun.lab.await_freed)
 function M.teardown(labs, why, wait)
-  local status = true
+  local status, removed = true, {}
   for _, lab in ipairs(labs) do
     if not lab.destroyed then
-      local ok, e = pcall(lab.destroy, lab, { wait = wait })
+      local ok, e = pcall(lab.destroy, lab)
       if not ok then
         eprintf("nsrun: removing lab %s: %s\n", lab.name, tostring(e))
         status = false
-      elseif why and not lab.dry then
-        eprintf("nsrun: %s: removed lab %s\n", why, lab.name)
+      elseif not lab.dry then
+        removed[#removed + 1] = lab.name
+        if why then eprintf("nsrun: %s: removed lab %s\n", why, lab.name) end
       end
     end
   end
+  if wait and #removed > 0 then require("nsrun.lab").await_freed(table.concat(removed, ", ")) end
   return status
 end
 
