@@ -350,6 +350,13 @@ function M.expect(m, what)
   return msg
 end
 
+-- ready(kind): wait until every machine has come this far, so that what the
+-- script did before (a link taken down on one machine) is done on all of
+-- them before a check or a command runs on any
+function M.ready(kind)
+  M.sync(kind .. " ready", {}, function() return {} end)
+end
+
 -- probe(sources, targets, pairs, opts): core.probe over the machines: each
 -- probes the pairs whose source is its own, the controller gathers them
 -- into one result, as core.probe gives it for the whole lab, and hands
@@ -359,6 +366,7 @@ end
 -- sends its answered pairs' RTTs (and their numbers only if opts.rtts asks
 -- for them) and its failures: what the result needs, no more.
 function M.probe(sources, targets, plist, opts)
+  M.ready("probe")
   local T = #targets
   local n = plist and #plist // 2 or #sources * T - math.min(#sources, T)
   local mine = {}
@@ -459,6 +467,7 @@ function M.probe_fn() return M.ctx and M.probe or core.probe end
 -- shared(node, fn) -> what fn() returned on the machine that holds node,
 -- on every machine: a command's result, say
 function M.shared(lab, node, fn)
+  M.ready("node " .. node.name)
   local mine = {}
   if lab.part:here(node) then
     local v = table.pack(fn())
