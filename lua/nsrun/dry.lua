@@ -46,7 +46,6 @@ function Journal:dir() return "(dry)" end
 function M.lab_create() return setmetatable({}, Journal) end
 function M.lab_destroy() return true end
 function M.delete_many() return true end
-function M.await_freed() return true end
 
 -- The pre-flight pass (nsrun.preflight): a dry lab that looks at the real
 -- machine for names already taken, and whose commands "succeed" with no

@@ -167,18 +167,18 @@ function Lab:destroy(opts)
     e.problems = problems
     error(e, 0)
   end
-  if opts and opts.wait and not self.dry then M.await_freed(self.name, self.sys) end
+  if opts and opts.wait and not self.dry then M.await_freed(self.name) end
   return self
 end
 
 -- The kernel frees a deleted namespace later, in a worker, and unregisters
 -- a batch's devices under one hold of rtnl_lock (a bridge waits there for
 -- an RCU barrier, ~16 ms each): a lab built meanwhile waits at every
--- request (a k=16 fat-tree's 128 bridges and 6,000 devices: 3.5 s).
--- await_freed(name [, sys]): wait until that is done, 120 s at most.
+-- request (a k=16 fat-tree's 128 bridges and 7,600 devices: 3.5 s).
+-- await_freed(name): wait until that is done, 120 s at most (name: for messages).
 M.FREED_WAIT = 120
-function M.await_freed(name, sys)
-  local done, msg = (sys or core).await_freed(M.FREED_WAIT)
+function M.await_freed(name)
+  local done, msg = core.await_freed(M.FREED_WAIT)
   if done == false then
     util.eprintf("nsrun: lab %s: the kernel was still freeing its devices after %d s\n", name, M.FREED_WAIT)
   elseif done == nil then
